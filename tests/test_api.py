@@ -1,0 +1,77 @@
+import json
+
+import pytest
+
+from screening.models import Submission
+from screening.scoring import score
+
+URL = "/api/v1/score"
+
+
+def post(client, body, content_type="application/json"):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(URL, data=data, content_type=content_type)
+
+
+@pytest.mark.django_db
+def test_it_returns_the_result_of_score(client, minimal_answers):
+    response = post(client, minimal_answers)
+    assert response.status_code == 200
+    assert response.json() == score(minimal_answers).to_dict()
+
+
+@pytest.mark.django_db
+def test_it_stores_nothing(client, minimal_answers):
+    post(client, minimal_answers)
+    assert Submission.objects.count() == 0
+    assert "Set-Cookie" not in response_headers(post(client, minimal_answers))
+
+
+def response_headers(response):
+    return dict(response.items())
+
+
+def test_it_names_the_bad_items(client, minimal_answers):
+    minimal_answers["age"] = True
+    minimal_answers["side"] = "middle"
+    del minimal_answers["walking"]
+    response = post(client, minimal_answers)
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"age", "side", "walking"}
+
+
+def test_it_reports_onset_after_age(client, minimal_answers):
+    minimal_answers["onset_age"] = minimal_answers["age"] + 1
+    response = post(client, minimal_answers)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["onset_age"]
+
+
+@pytest.mark.parametrize("body", ["{", "[1, 2", " ", "nul", "[" * 5000 + "]" * 5000])
+def test_it_answers_malformed_json_with_400(client, body):
+    response = post(client, body)
+    assert response.status_code == 400
+    assert "answers" in response.json()["errors"]
+
+
+def test_it_refuses_bodies_over_64_kib(client, minimal_answers):
+    minimal_answers["own_words"] = "x" * (65 * 1024)
+    response = post(client, minimal_answers)
+    assert response.status_code == 413
+
+
+def test_it_refuses_other_content_types(client, minimal_answers):
+    response = post(client, json.dumps(minimal_answers), content_type="text/plain")
+    assert response.status_code == 415
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete", "patch"])
+def test_it_allows_only_post(client, method):
+    assert getattr(client, method)(URL).status_code == 405
+
+
+def test_it_needs_no_csrf_token(minimal_answers):
+    from django.test import Client
+
+    response = post(Client(enforce_csrf_checks=True), minimal_answers)
+    assert response.status_code == 200
