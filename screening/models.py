@@ -46,7 +46,8 @@ class Draft(models.Model):
     completed_steps = models.JSONField(default=list)
     instrument_version = models.CharField(max_length=8, default=INSTRUMENT_VERSION)
     created_on = models.DateField(default=today)
-    updated_on = models.DateField(default=today)
+    # Indexed: purge_expired deletes drafts by the day they were last saved.
+    updated_on = models.DateField(default=today, db_index=True)
 
     def __str__(self) -> str:
         return f"Draft {self.pk}"
