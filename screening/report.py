@@ -1,0 +1,573 @@
+"""The PDF summary for clinicians: Result + answers -> HTML -> PDF (WeasyPrint).
+
+Three entry points produce the same document for the same answers: the
+runner's result page (``report_views.submission_pdf``, a stored submission),
+``POST /api/v1/report`` and ``manage.py screen FILE --pdf OUT.pdf`` (both
+unsaved). The document depends only on ``(answers, reference, on, paper)``:
+
+* ``on`` is the day printed in the header and written as the PDF's creation
+  and modification date. A stored submission uses its ``created_on``; the API
+  and the command line use today's date unless a caller passes one.
+* ``reference`` is the submission's reference. Unsaved renders have no
+  submission, so they print :func:`unsaved_reference` (a hash of the answers,
+  marked "unsaved"): the API and the command line give byte-identical PDFs for
+  the same answers and day, and a stored submission differs only in its
+  reference and date, never in content. Tests compare the extracted text with
+  the reference and date masked, and the embedded ``screening.json``.
+
+Nothing here recomputes a rule: every status, flag and text comes from
+``scoring.score()``.
+
+Security: WeasyPrint only ever fetches through :class:`StaticOnlyFetcher`,
+which serves files under ``static/report/`` (resolved, so neither ``..`` nor a
+symbolic link escapes) and ``data:`` URIs, and refuses everything else.
+User text reaches the template as plain strings and is escaped by Django's
+autoescape; ``presentational_hints`` stays off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import mimetypes
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import weasyprint
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from screening import bodymap, instrument, scoring
+from screening.instrument import INSTRUMENT_ID
+
+# Bump when the document's content or layout changes: cached PDFs are keyed by it.
+REPORT_VERSION = "1.0"
+
+# Tagged PDF/UA-1 (see ``render_pdf`` for why not PDF/A-3).
+PDF_VARIANT = "pdf/ua-1"
+
+STATIC_DIR = Path(settings.BASE_DIR) / "static" / "report"
+STYLESHEET = STATIC_DIR / "report.css"
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+DEFAULT_PAPER = "a4"
+
+JSON_ATTACHMENT_NAME = "screening.json"
+CACHE_TIMEOUT = 60 * 60  # seconds; the key changes whenever the content could
+
+
+# --- fetching: our static files and data: URIs, nothing else ---------------------
+
+
+class URLRefused(ValueError):
+    """A URL the report may not fetch. WeasyPrint logs it and leaves the resource out."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves ``file:`` URLs under ``root`` and ``data:`` URIs; refuses everything else.
+
+    No network handler is ever reached: http, https, ftp and any other scheme
+    are refused before ``urllib`` sees them, so there is nothing to redirect.
+    """
+
+    def __init__(self, root: Path = STATIC_DIR) -> None:
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, timeout=1)
+        self.root = root.resolve()
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            raise URLRefused(f"the report fetches no {scheme or 'relative'} URL: {url}")
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            raise URLRefused(f"the report fetches no remote file: {url}")
+        try:
+            path = Path(unquote(parts.path)).resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise URLRefused(f"no such file: {url}") from None
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise URLRefused(f"the report fetches only its own static files: {url}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+
+# --- question wording -----------------------------------------------------------
+
+
+def _questions() -> Any:
+    """``screening.questions`` (the form's wording) if present, else ``None``."""
+    try:
+        from screening import questions
+    except ImportError:  # the wording module arrives with the browser journey
+        return None
+    return questions
+
+
+def _humanize(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+def item_label(item_id: str) -> str:
+    questions = _questions()
+    if questions is not None:
+        try:
+            return str(questions.label(item_id))
+        except (KeyError, AttributeError):
+            pass
+    return _humanize(item_id)
+
+
+def code_label(item_id: str, code: str) -> str:
+    questions = _questions()
+    if questions is not None:
+        try:
+            return str(questions.code_label(item_id, code))
+        except (KeyError, AttributeError):
+            pass
+    return _humanize(code)
+
+
+def section_title(section_id: str) -> str:
+    questions = _questions()
+    titles = getattr(questions, "STEP_TITLES", None) if questions is not None else None
+    if titles and section_id in titles:
+        return str(titles[section_id])
+    return _humanize(section_id)
+
+
+def answer_text(item_id: str, value: Any) -> str:
+    """An answer in words: codes by their label, lists joined, numbers as numbers."""
+    item = instrument.ITEMS[item_id]
+    if item.kind is instrument.Kind.MULTI:
+        return ", ".join(code_label(item_id, code) for code in value)
+    if item.kind is instrument.Kind.ENUM:
+        return code_label(item_id, value)
+    if item_id == "weekly_km":
+        return _("%(km)s km") % {"km": value}
+    return str(value)
+
+
+# --- the view model ---------------------------------------------------------------
+
+SUPPORT_SYMBOLS = {
+    scoring.Support.SUPPORTED: "✔",
+    scoring.Support.NOT_SUPPORTED: "✘",
+    scoring.Support.UNCLEAR: "?",
+    scoring.Support.CLINICIAN_ONLY: "◇",
+}
+SUPPORT_WORDS = {
+    scoring.Support.SUPPORTED: "Supported",
+    scoring.Support.NOT_SUPPORTED: "Not supported",
+    scoring.Support.UNCLEAR: "Unclear",
+    scoring.Support.CLINICIAN_ONLY: "Needs a clinician",
+}
+STATUS_SYMBOLS = {
+    scoring.Status.MET: "✔",
+    scoring.Status.PARTLY: "◐",
+    scoring.Status.NOT_MET: "✘",
+    scoring.Status.UNKNOWN: "?",
+}
+STATUS_WORDS = {
+    scoring.Status.MET: "Met",
+    scoring.Status.PARTLY: "Partly met",
+    scoring.Status.NOT_MET: "Not met",
+    scoring.Status.UNKNOWN: "Open",
+}
+VERDICT_WORDS = {
+    scoring.Verdict.MET: "all seven parts met",
+    scoring.Verdict.PARTLY_MET: "partly met",
+    scoring.Verdict.NOT_MET: "not met",
+}
+SEVERITY_TITLES = {
+    scoring.Severity.URGENT: "Urgent: same-day assessment",
+    scoring.Severity.PROMPT: "Prompt: neurological opinion soon",
+    scoring.Severity.EXCLUSION: "Other causes to rule out first",
+    scoring.Severity.DISCUSS: "Worth discussing",
+}
+SEVERITY_SYMBOLS = {
+    scoring.Severity.URGENT: "‼",
+    scoring.Severity.PROMPT: "!",
+    scoring.Severity.EXCLUSION: "▲",
+    scoring.Severity.DISCUSS: "•",
+}
+PATTERN_WORDS = {
+    scoring.Pattern.HIP_THIGH: "Hip and thigh",
+    scoring.Pattern.CALF_SHIN: "Calf and shin",
+    scoring.Pattern.FOOT_ANKLE: "Foot and ankle",
+    scoring.Pattern.UNKNOWN: "Not known (runner unsure where it started)",
+}
+AXIS1_TITLES = {
+    "age_at_onset": "Age at onset",
+    "body_distribution": "Body distribution",
+    "course": "Temporal pattern: course",
+    "variability": "Temporal pattern: variability",
+    "associated_features": "Associated features",
+}
+AXIS1_WORDS = {
+    "infancy": "Infancy (0-2 years)",
+    "childhood": "Childhood (3-12 years)",
+    "adolescence": "Adolescence (13-20 years)",
+    "early_adulthood": "Early adulthood (21-40 years)",
+    "late_adulthood": "Late adulthood (over 40 years)",
+    "focal": "Focal (one leg)",
+    "multifocal": "Multifocal (both legs)",
+    "progressive": "Progressive (worsening)",
+    "static": "Static (stable, improving or fluctuating)",
+    "action_specific": "Action-specific (running; task specificity supported)",
+    "isolated": "Isolated (no tremor, parkinsonism or other neurological symptom reported)",
+    "combined": "Combined (tremor, parkinsonism or other neurological symptom reported)",
+    "unknown": "Not determined from the answers",
+}
+AXIS1_SOURCES = {
+    "age_at_onset": ("onset_age",),
+    "body_distribution": ("side",),
+    "course": ("course",),
+    "variability": scoring.RULE_INPUTS["c1"],
+    "associated_features": ("rest_tremor", "parkinsonism", "other_neuro"),
+}
+ACTIVITY_LABELS = {
+    "easy_trails": "Easy run, trails",
+    "easy_road": "Easy run, road",
+    "hard30_trails": "Hard 30 minutes, trails",
+    "hard30_road": "Hard 30 minutes, road",
+    "intervals_trails": "Intervals, trails",
+    "intervals_track": "Intervals, track",
+    "race_xc": "Race, cross-country",
+    "race_track": "Race, track",
+    "race_road": "Race, road",
+}
+LIMIT_LEVELS = {
+    # code -> (css class, symbol, words)
+    "no_limit": ("lvl-none", "○", "No limit"),
+    "limited": ("lvl-limited", "◐", "Limited"),
+    "cannot": ("lvl-cannot", "●", "Cannot"),
+    "not_tried": ("lvl-untried", "–", "Not tried"),
+}
+SCALE_TITLES = {"worst": "At its worst", "typical": "On a typical day"}
+NARRATIVE_ITEMS = ("own_words", "what_helped")
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    item_id: str
+    question: str
+    answer: str
+
+
+def _answer_lines(answers: Mapping[str, Any], item_ids: tuple[str, ...]) -> list[AnswerLine]:
+    return [
+        AnswerLine(
+            item_id,
+            item_label(item_id),
+            answer_text(item_id, answers[item_id]) if item_id in answers else _("not answered"),
+        )
+        for item_id in item_ids
+    ]
+
+
+def _shown_answers(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The appendix: answered, shown items by section, in the form's order."""
+    sections = []
+    for section in instrument.SECTIONS:
+        lines = []
+        for item in section.items:
+            if item.id not in answers or not item.is_shown(answers):
+                continue
+            if item.id in NARRATIVE_ITEMS:
+                text = _("see “In the runner's own words”")
+            else:
+                text = answer_text(item.id, answers[item.id])
+            lines.append(AnswerLine(item.id, item_label(item.id), text))
+        if lines:
+            sections.append({"title": section_title(section.id), "lines": lines})
+    return sections
+
+
+def _limit_grid(answers: Mapping[str, Any]) -> dict[str, Any]:
+    rows = []
+    for activity in instrument.LIMIT_ACTIVITIES:
+        cells = []
+        for scale in instrument.LIMIT_SCALES:
+            code = answers.get(f"{scale}_{activity}")
+            if code is None:
+                cells.append({"css": "lvl-blank", "symbol": "", "words": _("not answered")})
+            else:
+                css, symbol, words = LIMIT_LEVELS[code]
+                cells.append({"css": css, "symbol": symbol, "words": _(words)})
+        rows.append({"label": _(ACTIVITY_LABELS[activity]), "cells": cells})
+    answered = any(
+        f"{scale}_{activity}" in answers
+        for activity in instrument.LIMIT_ACTIVITIES
+        for scale in instrument.LIMIT_SCALES
+    )
+    legend = [
+        {"css": css, "symbol": symbol, "words": _(words)}
+        for css, symbol, words in LIMIT_LEVELS.values()
+    ]
+    return {
+        "scales": [_(SCALE_TITLES[s]) for s in instrument.LIMIT_SCALES],
+        "rows": rows,
+        "answered": answered,
+        "legend": legend,
+    }
+
+
+def unsaved_reference(answers: Mapping[str, Any]) -> str:
+    """A short reference for a render with no stored submission, derived from the answers.
+
+    The same answers always give the same reference, so the API and the
+    command line produce identical documents; it is 8 characters of the
+    submission alphabet taken from a SHA-256 of the canonical JSON.
+    """
+    canonical = json.dumps(answers, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode("utf-8")).digest()
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    number = int.from_bytes(digest[:5], "big")
+    return "".join(alphabet[(number >> shift) & 31] for shift in range(35, -1, -5))
+
+
+def screening_json(
+    answers: Mapping[str, Any], result: scoring.Result, reference: str, on: dt.date
+) -> dict[str, Any]:
+    """The machine-readable twin of the document, attached as ``screening.json``."""
+    return {
+        "instrument": INSTRUMENT_ID,
+        "report_version": REPORT_VERSION,
+        "reference": reference,
+        "date": on.isoformat(),
+        "answers": dict(answers),
+        "result": result.to_dict(),
+    }
+
+
+def context_for(
+    answers: Mapping[str, Any],
+    *,
+    reference: str,
+    on: dt.date,
+    saved: bool,
+    paper: str = DEFAULT_PAPER,
+) -> dict[str, Any]:
+    """Everything the template shows, already translated and in words."""
+    result = scoring.score(answers)
+    explanations = result.explanations()
+    components = [
+        {
+            "id": cid,
+            "title": _(scoring.COMPONENT_TITLES[cid]),
+            "status": status.value,
+            "symbol": STATUS_SYMBOLS[status],
+            "words": _(STATUS_WORDS[status]),
+            "answers": _answer_lines(answers, scoring.RULE_INPUTS[cid]),
+        }
+        for cid, status in result.components
+    ]
+    criteria = [
+        {
+            "id": cid,
+            "title": _(scoring.CRITERION_TITLES[cid]),
+            "status": status.value,
+            "symbol": SUPPORT_SYMBOLS[status],
+            "words": _(SUPPORT_WORDS[status]),
+            "answers": _answer_lines(answers, scoring.RULE_INPUTS[cid]),
+            "explanation": _(explanations[cid]),
+        }
+        for cid, status in result.criteria
+    ]
+    flag_groups = [
+        {
+            "severity": severity.value,
+            "title": _(SEVERITY_TITLES[severity]),
+            "symbol": SEVERITY_SYMBOLS[severity],
+            "flags": [
+                {
+                    "code": flag.code,
+                    "title": _(flag.rule.title),
+                    "reason": _(flag.rule.reason),
+                    "tests": [_(test) for test in flag.tests],
+                }
+                for flag in flags
+            ],
+        }
+        for severity, flags in result.flags_by_severity()
+    ]
+    pressing = [g for g in flag_groups if g["severity"] in ("urgent", "prompt")]
+    axis1 = [
+        {
+            "title": _(AXIS1_TITLES[key]),
+            "value": _(AXIS1_WORDS[value]),
+            "answers": _answer_lines(answers, AXIS1_SOURCES[key]),
+        }
+        for key, value in result.axis1.to_dict().items()
+    ]
+    narrative = [
+        {"title": item_label(item_id), "text": answers[item_id]}
+        for item_id in NARRATIVE_ITEMS
+        if item_id in answers
+    ]
+    clinician_only = [cid for cid, status in result.criteria if status.value == "clinician_only"]
+    side = answers.get("side")
+    return {
+        "lang": translation.get_language() or settings.LANGUAGE_CODE,
+        "paper": paper,
+        "reference": reference,
+        "saved": saved,
+        "date": on,
+        "created": f"{on.isoformat()}T00:00:00Z",
+        "instrument_version": result.instrument_version,
+        "scoring_version": result.scoring_version,
+        "report_version": REPORT_VERSION,
+        "category": result.category.value,
+        "headline": _(result.headline),
+        "category_text": _(explanations["category"]),
+        "next_step": _(result.next_step),
+        "verdict": _(VERDICT_WORDS[result.verdict]),
+        "pressing_groups": pressing,
+        "criteria_supported": result.criteria_supported,
+        "criteria_count": len(result.criteria),
+        "clinician_only": clinician_only,
+        "pattern": _(PATTERN_WORDS[result.pattern]),
+        "side": code_label("side", side) if side else _("not answered"),
+        "regions": [code_label("regions", r) for r in answers.get("regions", [])],
+        "bodymap": bodymap.svg(
+            regions=answers.get("regions", []),
+            first_region=answers.get("first_region"),
+            side=side,
+        ),
+        "first_region_words": bodymap.legend_first_region(answers.get("first_region")),
+        "side_unsure": side not in ("left", "right", "both"),
+        "json_name": JSON_ATTACHMENT_NAME,
+        "components": components,
+        "criteria": criteria,
+        "flag_groups": flag_groups,
+        "axis1": axis1,
+        "limits": _limit_grid(answers),
+        "narrative": narrative,
+        "all_answers": _shown_answers(answers),
+    }
+
+
+# --- rendering ------------------------------------------------------------------
+
+_lock = threading.Lock()
+_stylesheets: dict[str, list[weasyprint.CSS]] = {}
+
+
+def _stylesheets_for(paper: str) -> list[weasyprint.CSS]:
+    """Parsed once per process and paper size: parsing the print CSS is not free."""
+    with _lock:
+        if paper not in _stylesheets:
+            fetcher = StaticOnlyFetcher()
+            _stylesheets[paper] = [
+                weasyprint.CSS(filename=str(STYLESHEET), url_fetcher=fetcher),
+                weasyprint.CSS(
+                    string=f"@page {{ size: {PAPER_SIZES[paper]}; }}", url_fetcher=fetcher
+                ),
+            ]
+        return _stylesheets[paper]
+
+
+def render_html(context: Mapping[str, Any]) -> str:
+    return render_to_string("report/summary.html", dict(context))
+
+
+def attachments_for(
+    answers: Mapping[str, Any], result: scoring.Result, reference: str, on: dt.date
+) -> list[weasyprint.Attachment]:
+    """Every file embedded in the PDF. Add further machine-readable twins here
+    (for example a FHIR QuestionnaireResponse) so that all entry points get them."""
+    stamp = dt.datetime.combine(on, dt.time(), tzinfo=dt.UTC)
+    data = json.dumps(
+        screening_json(answers, result, reference, on), ensure_ascii=False, indent=2
+    ).encode("utf-8")
+    return [
+        weasyprint.Attachment(
+            string=data,
+            name=JSON_ATTACHMENT_NAME,
+            description=_("Answers and result as JSON (Stride Screen)"),
+            created=stamp,
+            modified=stamp,
+            relationship="Data",
+            url_fetcher=StaticOnlyFetcher(),
+        )
+    ]
+
+
+def render_pdf(
+    answers: Mapping[str, Any],
+    *,
+    reference: str | None = None,
+    on: dt.date | None = None,
+    paper: str = DEFAULT_PAPER,
+) -> bytes:
+    """The PDF for clean answers. ``reference=None`` means an unsaved render.
+
+    PDF/UA-1 rather than PDF/A-3u with tags: the reader is a clinician, often
+    with a screen reader or a phone, so the structure tree, language and title
+    that PDF/UA requires matter more than archival conformance; WeasyPrint 70
+    writes PDF/UA-1 as PDF 1.7 with tags, which also carries the embedded JSON.
+    """
+    if paper not in PAPER_SIZES:
+        raise ValueError(f"paper must be one of {', '.join(PAPER_SIZES)}")
+    on = on or dt.date.today()
+    saved = reference is not None
+    reference = reference or unsaved_reference(answers)
+    result = scoring.score(answers)
+    context = context_for(answers, reference=reference, on=on, saved=saved, paper=paper)
+    fetcher = StaticOnlyFetcher()
+    html = weasyprint.HTML(
+        string=render_html(context), base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher
+    )
+    return html.write_pdf(
+        stylesheets=_stylesheets_for(paper),
+        attachments=attachments_for(answers, result, reference, on),
+        pdf_variant=PDF_VARIANT,
+        pdf_identifier=hashlib.md5(  # noqa: S324 - an identifier, not a security hash
+            f"{reference}:{on.isoformat()}:{REPORT_VERSION}".encode()
+        ).digest(),
+        presentational_hints=False,
+        uncompressed_pdf=False,
+    )
+
+
+def filename_for(reference: str) -> str:
+    return f"stride-screen-summary-{reference}.pdf"
+
+
+def cached_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes:
+    """The PDF of a stored submission, rendered once and then served from the cache.
+
+    The key holds everything the bytes depend on that can change without the
+    submission changing: the report version and the scoring version.
+    """
+    key = ":".join(
+        (
+            "report-pdf",
+            str(submission.public_id),
+            REPORT_VERSION,
+            scoring.SCORING_VERSION,
+            submission.instrument_version,
+            paper,
+            translation.get_language() or "",
+        )
+    )
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = render_pdf(
+            submission.answers,
+            reference=submission.reference,
+            on=submission.created_on,
+            paper=paper,
+        )
+        cache.set(key, pdf, CACHE_TIMEOUT)
+    return pdf
