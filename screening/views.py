@@ -1,18 +1,419 @@
-"""Pages for the runner."""
+"""Pages for the runner.
+
+The journey's rules live in ``journey.py``; these views only move between
+HTTP and it. The resume code reaches the server in a POST body or sits in the
+(database-backed) session, never in a URL, so it stays out of access logs.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
-from screening.instrument import INSTRUMENT_VERSION
-from screening.scoring import SCORING_VERSION
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from screening import journey, questions
+from screening.forms import FORMS, ConsentForm, OptionalCodeForm, ResumeForm, StepForm
+from screening.instrument import INSTRUMENT_VERSION, ITEMS, LIMIT_ACTIVITIES, Kind
+from screening.models import Draft, Submission
+from screening.scoring import (
+    COMPONENT_TITLES,
+    CRITERION_TITLES,
+    SCORING_VERSION,
+    Result,
+    Severity,
+    score,
+)
+
+# Session keys: the hash links the browser to its draft or submission; the
+# code itself is kept only so the pages can show it again (see README).
+HASH_KEY = "journey_hash"
+CODE_KEY = "journey_code"
+
+BAD_INPUT = 400
+
+
+def _link(session: SessionBase, code: str) -> None:
+    session.cycle_key()
+    session[HASH_KEY] = journey.hash_code(code)
+    session[CODE_KEY] = code
+
+
+def _unlink(session: SessionBase) -> None:
+    session.pop(HASH_KEY, None)
+    session.pop(CODE_KEY, None)
+
+
+def _draft(request: HttpRequest) -> Draft | None:
+    code_hash = request.session.get(HASH_KEY)
+    return journey.live_draft(code_hash) if code_hash else None
+
+
+def _submission(request: HttpRequest) -> Submission | None:
+    code_hash = request.session.get(HASH_KEY)
+    return journey.live_submission(code_hash) if code_hash else None
+
+
+def _shown_code(request: HttpRequest) -> str:
+    code = request.session.get(CODE_KEY)
+    return journey.format_code(code) if code else ""
+
+
+def _step_url(step_id: str, *, to_review: bool = False) -> str:
+    url = reverse("journey-step", kwargs={"step_id": step_id})
+    return f"{url}?return=review" if to_review else url
+
+
+def _where_to_continue(draft: Draft) -> str:
+    open_step = journey.first_open_step(draft.completed_steps)
+    return _step_url(open_step) if open_step else reverse("journey-review")
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "screening/home.html", {})
+    return _home(request, ResumeForm())
+
+
+def _home(request: HttpRequest, resume_form: ResumeForm, status: int = 200) -> HttpResponse:
+    draft = _draft(request)
+    context = {
+        "resume_form": resume_form,
+        "continue_url": _where_to_continue(draft) if draft else "",
+        "has_submission": _submission(request) is not None,
+        "keep_days": journey.KEEP_DAYS,
+        "step_count": len(journey.STEPS),
+    }
+    return render(request, "screening/home.html", context, status=status)
 
 
 def about(request: HttpRequest) -> HttpResponse:
     context = {"instrument_version": INSTRUMENT_VERSION, "scoring_version": SCORING_VERSION}
     return render(request, "screening/about.html", context)
+
+
+@require_POST
+def start(request: HttpRequest) -> HttpResponse:
+    """A fresh start: forget any earlier draft in this browser (it stays reachable by code)."""
+    _unlink(request.session)
+    return redirect("journey-step", step_id=journey.STEP_IDS[0])
+
+
+@require_POST
+def resume(request: HttpRequest) -> HttpResponse:
+    form = ResumeForm(request.POST)
+    if not form.is_valid():
+        return _home(request, form, status=BAD_INPUT)
+    code = form.cleaned_data["code"]
+    code_hash = journey.hash_code(code)
+    draft = journey.live_draft(code_hash)
+    submission = None if draft else journey.live_submission(code_hash)
+    if draft is None and submission is None:
+        form.add_error(
+            "code",
+            _(
+                "No answers were found for this code. Check it and try again. "
+                "Answers are deleted %(days)d days after they were last saved."
+            )
+            % {"days": journey.KEEP_DAYS},
+        )
+        return _home(request, form, status=BAD_INPUT)
+    _link(request.session, code)
+    if draft is not None:
+        return HttpResponseRedirect(_where_to_continue(draft))
+    return redirect("journey-result")
+
+
+def _field_rows(form: StepForm) -> list[dict[str, Any]]:
+    rows = []
+    for bound in form:
+        widget = bound.field.widget.input_type if hasattr(bound.field.widget, "input_type") else ""
+        rows.append(
+            {
+                "field": bound,
+                "group": widget in ("radio", "checkbox"),
+                "inline": widget == "radio" and len(bound.field.choices) <= 3,
+                "textarea": widget == "",
+                "shown_when": form.shown_when(bound.name),
+                "condition_hint": questions.CONDITION_HINTS.get(bound.name, ""),
+            }
+        )
+    return rows
+
+
+def _limit_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_name = {row["field"].name: row for row in rows}
+    groups = []
+    for activity in LIMIT_ACTIVITIES:
+        scales = []
+        for scale in questions.SCALE_TITLES:
+            row = by_name[f"{scale}_{activity}"]
+            scales.append({**row, "legend": questions.SCALE_TITLES[scale], "inline": True})
+        groups.append({"title": questions.ACTIVITY_TITLES[activity], "rows": scales})
+    return groups
+
+
+def _render_step(
+    request: HttpRequest, step_id: str, form: StepForm, *, to_review: bool, status: int = 200
+) -> HttpResponse:
+    step = journey.STEP_BY_ID[step_id]
+    previous = journey.previous_step(step_id)
+    rows = _field_rows(form)
+    context = {
+        "step": step,
+        "title": questions.STEP_TITLES[step_id],
+        "intro": questions.STEP_INTROS[step_id],
+        "number": journey.step_number(step_id),
+        "count": len(journey.STEPS),
+        "form": form,
+        "rows": rows,
+        "limit_groups": _limit_groups(rows) if step_id == "limits" else None,
+        "back_url": reverse("journey-review")
+        if to_review
+        else (_step_url(previous) if previous else reverse("home")),
+        "to_review": to_review,
+        "code": _shown_code(request),
+    }
+    return render(request, "screening/step.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def step(request: HttpRequest, step_id: str) -> HttpResponse:
+    if step_id not in journey.STEP_BY_ID:
+        raise Http404
+    draft = _draft(request)
+    if draft is None and step_id != journey.STEP_IDS[0]:
+        if _submission(request) is not None:
+            return redirect("journey-result")
+        return redirect("journey-step", step_id=journey.STEP_IDS[0])
+    completed = draft.completed_steps if draft else []
+    if not journey.may_open(step_id, completed):
+        return HttpResponseRedirect(_where_to_continue(draft)) if draft else redirect("home")
+    saved = draft.answers if draft else {}
+    to_review = (request.GET.get("return") or request.POST.get("return")) == "review"
+    form_class = FORMS[step_id]
+    if request.method == "GET":
+        return _render_step(request, step_id, form_class(saved=saved), to_review=to_review)
+
+    if request.POST.get("action") == "skip" and journey.STEP_BY_ID[step_id].skippable:
+        step_answers: dict[str, Any] = {}
+    else:
+        form = form_class(request.POST, saved=saved)
+        if not form.is_valid():
+            return _render_step(request, step_id, form, to_review=to_review, status=BAD_INPUT)
+        step_answers = form.answers()
+    if draft is None:
+        draft, code = journey.start_draft()
+        _link(request.session, code)
+    journey.save_step(draft, step_id, step_answers)
+    if step_id == journey.STEP_IDS[0] and journey.urgent_answers(draft.answers):
+        return redirect("journey-help")
+    if to_review and journey.first_open_step(draft.completed_steps) is None:
+        return redirect("journey-review")
+    following = journey.following_step(step_id)
+    return HttpResponseRedirect(_step_url(following) if following else reverse("journey-review"))
+
+
+def help_now(request: HttpRequest) -> HttpResponse:
+    draft = _draft(request)
+    if draft is None or not journey.urgent_answers(draft.answers):
+        return redirect("home")
+    result = score(draft.answers)
+    flags = [
+        {"title": _(f.rule.title), "reason": _(f.rule.reason)}
+        for f in result.flags
+        if f.severity is Severity.URGENT
+    ]
+    context = {
+        "headline": _(result.headline),
+        "next_step": _(result.next_step),
+        "flags": flags,
+        "continue_url": _where_to_continue(draft),
+        "code": _shown_code(request),
+    }
+    return render(request, "screening/help_now.html", context)
+
+
+def _answer_text(item_id: str, value: Any) -> str:
+    item = ITEMS[item_id]
+    if value is None:
+        return _("Not answered")
+    if item.kind is Kind.ENUM:
+        return str(questions.code_label(item_id, value))
+    if item.kind is Kind.MULTI:
+        return ", ".join(str(questions.code_label(item_id, code)) for code in value)
+    if item_id == "weekly_km":
+        return _("%(km)d km a week") % {"km": value}
+    return str(value)
+
+
+def review_sections(answers: dict[str, Any], *, with_links: bool) -> list[dict[str, Any]]:
+    """Every shown question with its answer, grouped by step."""
+    sections = []
+    for step_ in journey.STEPS:
+        rows = []
+        for item_id in step_.item_ids:
+            if not ITEMS[item_id].is_shown(answers):
+                continue
+            anchor = "weekly_distance" if item_id == "weekly_km" else item_id
+            rows.append(
+                {
+                    "id": item_id,
+                    "label": questions.label(item_id),
+                    "answer": _answer_text(item_id, answers.get(item_id)),
+                    "answered": item_id in answers,
+                    "text": ITEMS[item_id].kind is Kind.TEXT,
+                    "change_url": f"{_step_url(step_.id, to_review=True)}#field-{anchor}"
+                    if with_links
+                    else "",
+                }
+            )
+        skipped = step_.skippable and not any(row["answered"] for row in rows)
+        sections.append(
+            {
+                "id": step_.id,
+                "title": questions.STEP_TITLES[step_.id],
+                "rows": [] if skipped else rows,
+                "skipped": skipped,
+                "change_url": _step_url(step_.id, to_review=True) if with_links else "",
+            }
+        )
+    return sections
+
+
+def review(request: HttpRequest) -> HttpResponse:
+    draft = _draft(request)
+    if draft is None:
+        return redirect("journey-result") if _submission(request) else redirect("home")
+    if journey.first_open_step(draft.completed_steps) is not None:
+        return HttpResponseRedirect(_where_to_continue(draft))
+    problems = journey.check(draft.answers)
+    context = {
+        "sections": review_sections(draft.answers, with_links=True),
+        "problems": [
+            {
+                "title": questions.STEP_TITLES[step_id],
+                "url": _step_url(step_id, to_review=True),
+                "labels": [questions.label(i) for i in item_ids],
+            }
+            for step_id, item_ids in problems.items()
+        ],
+        "code": _shown_code(request),
+    }
+    return render(request, "screening/review.html", context)
+
+
+def _keep_years() -> int:
+    return max(1, settings.RETENTION_DAYS // 365)
+
+
+@require_http_methods(["GET", "POST"])
+def consent(request: HttpRequest) -> HttpResponse:
+    draft = _draft(request)
+    if draft is None:
+        # Already submitted (a double click, a reload, back and submit): show that one.
+        return redirect("journey-result") if _submission(request) else redirect("home")
+    if journey.first_open_step(draft.completed_steps) is not None or journey.check(draft.answers):
+        return redirect("journey-review")
+    data = request.POST if request.method == "POST" else None
+    form = ConsentForm(data, keep_years=_keep_years())
+    if request.method == "POST" and form.is_valid():
+        journey.submit(draft, share_for_research=form.cleaned_data["share_for_research"])
+        return redirect("journey-result")
+    context = {
+        "form": form,
+        "keep_days": journey.KEEP_DAYS,
+        "consent_version": journey.CONSENT_VERSION,
+        "code": _shown_code(request),
+    }
+    return render(request, "screening/consent.html", context)
+
+
+def result_context(result: Result) -> dict[str, Any]:
+    """What the result page shows, every text read off the Result and translated."""
+    explanations = result.explanations()
+    return {
+        "headline": _(result.headline),
+        "meaning": _(explanations["category"]),
+        "next_step": _(result.next_step),
+        "urgent": result.category.value == "urgent_care",
+        "flag_groups": [
+            {
+                "severity": severity.value,
+                "flags": [
+                    {
+                        "title": _(flag.rule.title),
+                        "reason": _(flag.rule.reason),
+                        "tests": [_(test) for test in flag.tests],
+                    }
+                    for flag in flags
+                ],
+            }
+            for severity, flags in result.flags_by_severity()
+        ],
+        "criteria": [
+            {
+                "id": cid,
+                "title": _(CRITERION_TITLES[cid]),
+                "status": status.value,
+                "status_label": questions.SUPPORT_LABELS[status.value],
+                "reason": _(explanations[cid]),
+            }
+            for cid, status in result.criteria
+        ],
+        "components": [
+            {
+                "title": _(COMPONENT_TITLES[cid]),
+                "status": status.value,
+                "status_label": questions.STATUS_LABELS[status.value],
+                "reason": _(explanations[cid]),
+            }
+            for cid, status in result.components
+        ],
+        "criteria_supported": result.criteria_supported,
+    }
+
+
+def result(request: HttpRequest) -> HttpResponse:
+    submission = _submission(request)
+    if submission is None:
+        return redirect("home")
+    context = {
+        **result_context(submission.result()),
+        "submission": submission,
+        "severity_titles": {
+            "urgent": _("Get help today"),
+            "prompt": _("See a neurologist soon"),
+            "exclusion": _("Other causes to check first"),
+            "discuss": _("Worth discussing"),
+        },
+        "code": _shown_code(request),
+        "keep_days": journey.KEEP_DAYS,
+    }
+    return render(request, "screening/result.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest) -> HttpResponse:
+    linked = request.session.get(HASH_KEY)
+    has_linked = linked is not None and (
+        journey.live_draft(linked) is not None or journey.live_submission(linked) is not None
+    )
+    data = request.POST if request.method == "POST" else None
+    form = OptionalCodeForm(data, code_needed=not has_linked)
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        code_hash = journey.hash_code(code) if code else linked
+        assert code_hash is not None
+        deleted = journey.delete_everything(code_hash)
+        if code_hash == linked or not code:
+            _unlink(request.session)
+        if deleted or not code:
+            return render(request, "screening/deleted.html", {})
+        form.add_error("code", _("No answers were found for this code. Check it and try again."))
+    status = BAD_INPUT if request.method == "POST" else 200
+    context = {"form": form, "has_linked": has_linked, "code": _shown_code(request)}
+    return render(request, "screening/delete.html", context, status=status)

@@ -1,0 +1,291 @@
+"""One plain form per step of the questionnaire.
+
+Fields are built from ``instrument.py`` (codes, ranges, requirements) and
+``questions.py`` (words). ``clean_<field>`` converts, ``clean()`` relates
+fields with stable error codes, and every step's answers are finally run
+through ``instrument.validate`` so that the form can never accept what the
+contract refuses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from screening import questions
+from screening.instrument import (
+    EXCLUSIVE_CODES,
+    ITEMS,
+    TEXT_MAX_LENGTH,
+    AnswersInvalid,
+    ErrorCode,
+    Item,
+    Kind,
+    validate,
+)
+from screening.journey import STEP_BY_ID, normalize_code
+
+KM_PER_MILE = 1.609344
+
+
+def _required_message(item_id: str, kind: Kind) -> Any:
+    if item_id in questions.REQUIRED_MESSAGES:
+        return questions.REQUIRED_MESSAGES[item_id]
+    if kind is Kind.MULTI:
+        return _("Choose at least one answer")
+    return _("Choose an answer") if kind is Kind.ENUM else _("Enter a whole number")
+
+
+def field_for(item: Item) -> forms.Field:
+    """The form field asking one item of the instrument."""
+    common: dict[str, Any] = {
+        "label": questions.label(item.id),
+        "help_text": questions.help_text(item.id),
+        "required": item.required,
+        "error_messages": {"required": _required_message(item.id, item.kind)},
+    }
+    if item.kind is Kind.ENUM:
+        return forms.ChoiceField(
+            choices=questions.choices(item.id), widget=forms.RadioSelect, **common
+        )
+    if item.kind is Kind.MULTI:
+        return forms.MultipleChoiceField(
+            choices=questions.choices(item.id), widget=forms.CheckboxSelectMultiple, **common
+        )
+    if item.kind is Kind.INT:
+        assert item.min is not None and item.max is not None
+        range_message = _("Enter a whole number from %(low)d to %(high)d") % {
+            "low": item.min,
+            "high": item.max,
+        }
+        common["error_messages"].update(
+            {"invalid": range_message, "min_value": range_message, "max_value": range_message}
+        )
+        return forms.IntegerField(
+            min_value=item.min,
+            max_value=item.max,
+            widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "input-short"}),
+            **common,
+        )
+    return forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        **common,
+    )
+
+
+class StepForm(forms.Form):
+    """A step's questions; ``answers()`` gives item id -> clean value (None: unanswered)."""
+
+    step_id: ClassVar[str]
+    # Items asked through other fields than their own (item id -> field names).
+    asked_by: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def __init__(self, *args: Any, saved: Mapping[str, Any] | None = None, **kwargs: Any):
+        saved = saved or {}
+        kwargs.setdefault("initial", self.initial_from(saved))
+        super().__init__(*args, **kwargs)
+        for field_name in list(self.fields):
+            item = ITEMS.get(field_name)
+            # A condition on answers of other steps is decided here, on the server.
+            off_step = item and item.shown_when and not self._condition_on_this_step(item)
+            if off_step and not item.is_shown(saved):
+                del self.fields[field_name]
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return STEP_BY_ID[self.step_id].item_ids
+
+    def _condition_on_this_step(self, item: Item) -> bool:
+        return any(when.item_id in self.item_ids for when in item.shown_when)
+
+    @classmethod
+    def initial_from(cls, saved: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in saved.items() if k in STEP_BY_ID[cls.step_id].item_ids}
+
+    def shown_when(self, field_name: str) -> str:
+        """The display condition as JSON for the page's script, from instrument.py."""
+        item = ITEMS.get(field_name)
+        if not item or not item.shown_when or not self._condition_on_this_step(item):
+            return ""
+        return json.dumps(
+            [{"item": w.item_id, "op": str(w.op), "value": w.value} for w in item.shown_when]
+        )
+
+    def _value(self, item_id: str) -> Any:
+        value = self.cleaned_data.get(item_id)
+        return None if value in ("", [], None) else value
+
+    def answers(self) -> dict[str, Any]:
+        return {item_id: self._value(item_id) for item_id in self.item_ids}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.MultipleChoiceField):
+                continue
+            chosen = cleaned.get(name) or []
+            exclusive = EXCLUSIVE_CODES.intersection(chosen)
+            if exclusive and len(chosen) > 1:
+                only = questions.code_label(name, sorted(exclusive)[0])
+                message = _("“%(only)s” cannot be chosen with other answers") % {"only": only}
+                self.add_error(name, ValidationError(message, code=ErrorCode.EXCLUSIVE_MIXED))
+        self.relate(cleaned)
+        self._agree_with_instrument()
+        return cleaned
+
+    def relate(self, cleaned: dict[str, Any]) -> None:
+        """Checks between fields of the step; add_error with a stable code."""
+
+    def _agree_with_instrument(self) -> None:
+        """Whatever the contract refuses, the form refuses too (a backstop)."""
+        if self.errors:
+            return
+        step_answers = {k: v for k, v in self.answers().items() if v is not None}
+        try:
+            validate(step_answers)
+        except AnswersInvalid as error:
+            for item_id, problems in error.errors.items():
+                if item_id not in self.item_ids:
+                    continue  # a required item of another step
+                field_name = self.asked_by.get(item_id, (item_id,))[0]
+                for problem in problems:
+                    self.add_error(field_name, ValidationError(problem.message, problem.code))
+
+
+class AboutForm(StepForm):
+    step_id = "about"
+    asked_by: ClassVar[dict[str, tuple[str, ...]]] = {
+        "weekly_km": ("weekly_distance", "distance_unit")
+    }
+
+    age = field_for(ITEMS["age"])
+    sex = field_for(ITEMS["sex"])
+    running_years = field_for(ITEMS["running_years"])
+    weekly_distance = forms.IntegerField(
+        label=questions.label("weekly_km"),
+        help_text=questions.help_text("weekly_km"),
+        required=False,
+        min_value=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "input-short"}),
+        error_messages={
+            "invalid": _("Enter the distance as a whole number"),
+            "min_value": _("Enter the distance as a whole number"),
+        },
+    )
+    distance_unit = forms.ChoiceField(
+        label=_("Unit of the weekly distance"),
+        choices=[("km", _("Kilometres")), ("miles", _("Miles"))],
+        widget=forms.RadioSelect,
+        initial="km",
+        required=False,
+    )
+    level = field_for(ITEMS["level"])
+    onset_age = field_for(ITEMS["onset_age"])
+    side = field_for(ITEMS["side"])
+    onset_activity = field_for(ITEMS["onset_activity"])
+
+    @classmethod
+    def initial_from(cls, saved: Mapping[str, Any]) -> dict[str, Any]:
+        initial = super().initial_from(saved)
+        if "weekly_km" in initial:
+            initial["weekly_distance"] = initial.pop("weekly_km")
+        initial["distance_unit"] = "km"
+        return initial
+
+    def clean_distance_unit(self) -> str:
+        # A crafted request may leave the unit out: kilometres, as the page preselects.
+        return str(self.cleaned_data.get("distance_unit") or "km")
+
+    def relate(self, cleaned: dict[str, Any]) -> None:
+        distance, unit = cleaned.get("weekly_distance"), cleaned.get("distance_unit")
+        high = ITEMS["weekly_km"].max
+        assert high is not None
+        if distance is not None:
+            km = round(distance * KM_PER_MILE) if unit == "miles" else distance
+            if km > high:
+                message = _("Enter %(km)d km (%(miles)d miles) a week or less") % {
+                    "km": high,
+                    "miles": int(high / KM_PER_MILE),
+                }
+                self.add_error(
+                    "weekly_distance", ValidationError(message, code=ErrorCode.OUT_OF_RANGE)
+                )
+            else:
+                cleaned["weekly_km"] = km
+        age, onset_age = cleaned.get("age"), cleaned.get("onset_age")
+        if age is not None and onset_age is not None and onset_age > age:
+            self.add_error(
+                "onset_age",
+                ValidationError(
+                    _("The age when it began cannot be more than your age now"),
+                    code=ErrorCode.ONSET_AFTER_AGE,
+                ),
+            )
+
+
+def _step_form(step_id: str) -> type[StepForm]:
+    """A form asking each item of a step with its own field, in instrument order."""
+    fields = {item_id: field_for(ITEMS[item_id]) for item_id in STEP_BY_ID[step_id].item_ids}
+    name = f"{step_id.title()}Form"
+    return type(name, (StepForm,), {"step_id": step_id, **fields})
+
+
+FORMS: dict[str, type[StepForm]] = {
+    step_id: AboutForm if step_id == "about" else _step_form(step_id) for step_id in STEP_BY_ID
+}
+
+
+class ResumeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Your resume code"),
+        help_text=_("For example ABCD-EFGH-JKMN-P. Capitals, spaces and dashes do not matter."),
+        max_length=40,
+        error_messages={"required": _("Enter your resume code")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = normalize_code(self.cleaned_data["code"])
+        if code is None:
+            raise ValidationError(
+                _("Enter the code as it was shown to you: 13 letters and numbers"),
+                code="malformed_code",
+            )
+        return code
+
+
+class OptionalCodeForm(ResumeForm):
+    """On the delete page: the code is needed only when no session holds it."""
+
+    def __init__(self, *args: Any, code_needed: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].required = code_needed
+
+    def clean_code(self) -> str:
+        if not self.cleaned_data.get("code"):
+            return ""
+        return super().clean_code()
+
+
+class ConsentForm(forms.Form):
+    share_for_research = forms.BooleanField(
+        required=False,
+        label=_("Let reviewers study my anonymized answers"),
+    )
+
+    def __init__(self, *args: Any, keep_years: int, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["share_for_research"].help_text = _(
+            "Optional, and not ticked unless you tick it. Reviewers then see your answers, "
+            "never your code, and count them in statistics. They are kept for up to "
+            "%(years)d years."
+        ) % {"years": keep_years}

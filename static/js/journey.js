@@ -1,0 +1,62 @@
+/* Progressive enhancement for the questionnaire; the pages work without it.
+ * 1. Conditional questions: each wrapper carries its display condition, written
+ *    by the server from instrument.py (data-shown-when). A hidden question's
+ *    answer is also cleared on the server, so this only saves a round trip.
+ * 2. The error summary takes focus, so screen readers announce it (GOV.UK). */
+(function () {
+  "use strict";
+
+  function valueOf(form, itemId) {
+    var inputs = form.querySelectorAll('[name="' + itemId + '"]');
+    if (!inputs.length) { return null; }
+    var first = inputs[0];
+    if (first.type === "checkbox") {
+      return Array.prototype.filter.call(inputs, function (i) { return i.checked; })
+        .map(function (i) { return i.value; });
+    }
+    if (first.type === "radio") {
+      var checked = Array.prototype.find.call(inputs, function (i) { return i.checked; });
+      return checked ? checked.value : null;
+    }
+    var text = first.value.trim();
+    return /^[0-9]+$/.test(text) ? parseInt(text, 10) : null;
+  }
+
+  // Mirrors instrument.When.holds: a list matches when it contains the value.
+  function holds(form, when) {
+    var answer = valueOf(form, when.item);
+    if (answer === null) { return false; }
+    if (Array.isArray(answer)) {
+      var contained = answer.indexOf(when.value) !== -1;
+      return when.op === "=" ? contained : !contained;
+    }
+    if (when.op === "=") { return answer === when.value; }
+    if (when.op === "!=") { return answer !== when.value; }
+    return typeof answer === "number" && answer > when.value;
+  }
+
+  function update(form) {
+    form.querySelectorAll("[data-shown-when]").forEach(function (wrapper) {
+      var conditions = JSON.parse(wrapper.getAttribute("data-shown-when"));
+      var shown = conditions.some(function (when) { return holds(form, when); });
+      wrapper.hidden = !shown;
+      if (!shown) {
+        wrapper.querySelectorAll("input").forEach(function (input) {
+          if (input.type === "radio" || input.type === "checkbox") { input.checked = false; }
+          else { input.value = ""; }
+        });
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-conditional]").forEach(function (form) {
+      form.classList.add("js-conditional");
+      update(form);
+      form.addEventListener("change", function () { update(form); });
+      form.addEventListener("input", function () { update(form); });
+    });
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  });
+})();

@@ -1,0 +1,76 @@
+"""Form data that completes each step, shared by the view and browser tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# What a runner types on each step, as the browser would post it.
+STEP_POSTS: dict[str, dict[str, Any]] = {
+    "safety": {"bladder_bowel_saddle": "no", "sudden_weakness": "no", "acute_limb": "no"},
+    "about": {
+        "age": "34",
+        "running_years": "12",
+        "weekly_distance": "50",
+        "distance_unit": "km",
+        "onset_age": "29",
+        "side": "right",
+        "onset_activity": "running",
+    },
+    "symptoms": {
+        "sensations": ["tightness", "weakness"],
+        "coordination_loss": "always",
+        "context": "only_running",
+        "regions": ["glutes", "hamstrings"],
+        "first_region": "hip_thigh",
+    },
+    "exclusions": {
+        "numbness": "no",
+        "tingling": "no",
+        "burning": "no",
+        "shooting_pain": "no",
+        "localized_pain": "no",
+        "pain_level": "1",
+        "pain_before": "no",
+        "weakness_daily": "no",
+    },
+    "triggers": {"tricks": ["backwards", "trails"]},
+    "course": {"walking": "none", "rest_tremor": "no"},
+    "care": {"exam_ortho": "nothing_found", "exam_neuro": "normal", "diagnosis_explains": "no"},
+    "limits": {"worst_easy_road": "limited", "typical_easy_road": "no_limit"},
+    "narrative": {"own_words": "My right leg <b>flops</b> after 5 km."},
+}
+
+# The answers the posts above must produce (weekly distance in km).
+EXPECTED_ANSWERS: dict[str, Any] = {
+    "bladder_bowel_saddle": "no",
+    "sudden_weakness": "no",
+    "acute_limb": "no",
+    "age": 34,
+    "running_years": 12,
+    "weekly_km": 50,
+    "onset_age": 29,
+    "side": "right",
+    "onset_activity": "running",
+    "sensations": ["tightness", "weakness"],
+    "coordination_loss": "always",
+    "context": "only_running",
+    "regions": ["glutes", "hamstrings"],
+    "first_region": "hip_thigh",
+    "numbness": "no",
+    "tingling": "no",
+    "burning": "no",
+    "shooting_pain": "no",
+    "localized_pain": "no",
+    "pain_level": 1,
+    "pain_before": "no",
+    "weakness_daily": "no",
+    "tricks": ["backwards", "trails"],
+    "walking": "none",
+    "rest_tremor": "no",
+    "exam_ortho": "nothing_found",
+    "exam_neuro": "normal",
+    "diagnosis_explains": "no",
+    "worst_easy_road": "limited",
+    "typical_easy_road": "no_limit",
+    "own_words": "My right leg <b>flops</b> after 5 km.",
+}

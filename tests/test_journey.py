@@ -1,0 +1,392 @@
+"""The runner's journey through the views, with the test client on the real database."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from screening import journey
+from screening.models import Draft, Submission
+from screening.scoring import score
+from tests.journey_helpers import EXPECTED_ANSWERS, STEP_POSTS
+
+
+def step_url(step_id: str) -> str:
+    return f"/step/{step_id}/"
+
+
+def complete_steps(client, until: str | None = None) -> None:
+    for step_id, data in STEP_POSTS.items():
+        if step_id == until:
+            return
+        response = client.post(step_url(step_id), data)
+        assert response.status_code == 302, (step_id, response.content[:2000])
+
+
+def the_draft() -> Draft:
+    return Draft.objects.get()
+
+
+@pytest.mark.django_db
+def test_it_shows_the_start_page_with_start_button_and_code_entry(client):
+    text = client.get("/").content.decode()
+    assert 'action="/start/"' in text
+    assert 'action="/resume/"' in text
+    assert "not a diagnosis" in text
+    assert "never" in text  # what is never stored
+
+
+@pytest.mark.django_db
+def test_it_asks_the_safety_questions_first_as_step_1_of_9(client):
+    response = client.post("/start/")
+    assert response["Location"] == "/step/safety/"
+    text = client.get("/step/safety/").content.decode()
+    assert "Step 1 of 9" in text
+    for item_id in ("bladder_bowel_saddle", "sudden_weakness", "acute_limb"):
+        assert f'name="{item_id}"' in text
+    assert "<fieldset" in text and "<legend" in text
+
+
+@pytest.mark.django_db
+def test_it_saves_each_step_at_next_and_shows_step_numbers(client):
+    complete_steps(client, until="symptoms")
+    draft = the_draft()
+    assert draft.completed_steps == ["safety", "about"]
+    assert draft.answers["weekly_km"] == 50
+    assert draft.answers["age"] == 34
+    assert "Step 3 of 9" in client.get("/step/symptoms/").content.decode()
+
+
+@pytest.mark.django_db
+def test_it_creates_no_draft_before_the_first_save(client):
+    client.get("/step/safety/")
+    assert Draft.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_it_converts_miles_to_kilometres(client):
+    complete_steps(client, until="about")
+    data = {**STEP_POSTS["about"], "weekly_distance": "30", "distance_unit": "miles"}
+    client.post(step_url("about"), data)
+    assert the_draft().answers["weekly_km"] == 48  # 30 miles x 1.609 = 48.3 km
+
+
+@pytest.mark.django_db
+def test_it_shows_an_error_summary_and_keeps_what_was_typed(client):
+    complete_steps(client, until="about")
+    data = {**STEP_POSTS["about"], "age": "30", "onset_age": "41", "running_years": "lots"}
+    response = client.post(step_url("about"), data)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "There is a problem" in text
+    assert 'href="#id_onset_age"' in text and 'href="#id_running_years"' in text
+    assert 'id="onset_age-error"' in text
+    assert 'value="41"' in text and 'value="lots"' in text and 'value="30"' in text
+    assert response.context["form"].has_error("onset_age", code="onset_after_age")
+    assert the_draft().completed_steps == ["safety"]
+
+
+@pytest.mark.django_db
+def test_it_names_each_missing_required_answer(client):
+    complete_steps(client, until="about")
+    response = client.post(step_url("about"), {})
+    form = response.context["form"]
+    assert set(form.errors) == {"age", "running_years", "onset_age", "side", "onset_activity"}
+    assert 'href="#id_side_0"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_refuses_none_with_other_sensations(client):
+    complete_steps(client, until="symptoms")
+    data = {**STEP_POSTS["symptoms"], "sensations": ["none", "aching"]}
+    response = client.post(step_url("symptoms"), data)
+    assert response.status_code == 400
+    assert response.context["form"].has_error("sensations", code="exclusive_mixed")
+
+
+@pytest.mark.django_db
+def test_it_clears_a_hidden_answer_on_the_server(client):
+    complete_steps(client, until="exclusions")
+    data = {**STEP_POSTS["exclusions"], "pain_level": "0", "pain_before": "yes"}
+    client.post(step_url("exclusions"), data)
+    assert "pain_before" not in the_draft().answers
+
+
+@pytest.mark.django_db
+def test_it_clears_an_answer_that_a_change_hides_later(client):
+    complete_steps(client, until="triggers")
+    assert the_draft().answers["pain_before"] == "no"
+    data = {**STEP_POSTS["exclusions"], "pain_level": "0"}
+    data.pop("pain_before")
+    client.post(step_url("exclusions") + "?return=review", {**data, "return": "review"})
+    assert "pain_before" not in the_draft().answers
+
+
+@pytest.mark.django_db
+def test_it_renders_conditions_from_the_instrument_as_data(client):
+    complete_steps(client, until="exclusions")
+    text = client.get(step_url("exclusions")).content.decode()
+    assert "data-shown-when=" in text and "&quot;pain_level&quot;" in text
+
+
+@pytest.mark.django_db
+def test_an_urgent_answer_shows_the_help_page_at_once(client):
+    data = {**STEP_POSTS["safety"], "acute_limb": "yes"}
+    response = client.post(step_url("safety"), data)
+    assert response["Location"] == "/get-help-now/"
+    text = client.get("/get-help-now/").content.decode()
+    assert "Get medical help today" in text
+    assert "emergency" in text
+    assert 'href="/step/about/"' in text  # the runner may continue afterwards
+    assert client.get("/step/about/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_help_page_is_not_shown_without_an_urgent_answer(client):
+    complete_steps(client, until="about")
+    assert client.get("/get-help-now/")["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_it_does_not_let_a_runner_skip_ahead(client):
+    complete_steps(client, until="symptoms")
+    assert client.get(step_url("care"))["Location"] == "/step/symptoms/"
+    assert client.get("/check-your-answers/")["Location"] == "/step/symptoms/"
+
+
+@pytest.mark.django_db
+def test_the_limits_step_can_be_skipped_as_a_whole(client):
+    complete_steps(client, until="limits")
+    response = client.post(step_url("limits"), {"worst_easy_road": "cannot", "action": "skip"})
+    assert response["Location"] == "/step/narrative/"
+    draft = the_draft()
+    assert "limits" in draft.completed_steps
+    assert not any(key.startswith(("worst_", "typical_")) for key in draft.answers)
+
+
+@pytest.mark.django_db
+def test_unknown_step_is_404(client):
+    assert client.get("/step/nonsense/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_review_page_lists_answers_with_change_links_that_return(client):
+    complete_steps(client)
+    response = client.get("/check-your-answers/")
+    text = response.content.decode()
+    assert "Check your answers" in text
+    assert 'href="/step/about/?return=review#field-age"' in text
+    assert "&lt;b&gt;flops&lt;/b&gt;" in text  # free text escaped
+    change = client.post(
+        "/step/about/?return=review", {**STEP_POSTS["about"], "age": "35", "return": "review"}
+    )
+    assert change["Location"] == "/check-your-answers/"
+    assert the_draft().answers["age"] == 35
+
+
+@pytest.mark.django_db
+def test_the_journey_stores_the_answers_as_posted(client):
+    complete_steps(client)
+    assert the_draft().answers == EXPECTED_ANSWERS
+
+
+@pytest.mark.django_db
+def test_submit_stores_consent_and_a_result_equal_to_score(client):
+    complete_steps(client)
+    response = client.post("/consent/", {"share_for_research": "on"})
+    assert response["Location"] == "/result/"
+    submission = Submission.objects.get()
+    assert submission.share_for_research is True
+    assert submission.consent_version == journey.CONSENT_VERSION
+    assert submission.consent_on == datetime.date.today()
+    assert submission.category == score(EXPECTED_ANSWERS).category.value
+    assert Draft.objects.count() == 0
+    text = client.get("/result/").content.decode()
+    assert score(EXPECTED_ANSWERS).headline in text
+    assert "not a diagnosis" in text
+    assert "%" not in text.split("<main", 1)[1]
+    assert f"/r/{submission.public_id}/summary.pdf" in text
+
+
+@pytest.mark.django_db
+def test_research_sharing_is_off_unless_ticked(client):
+    complete_steps(client)
+    text = client.get("/consent/").content.decode()
+    assert 'name="share_for_research"' in text and " checked" not in text
+    client.post("/consent/", {})
+    assert Submission.objects.get().share_for_research is False
+
+
+@pytest.mark.django_db
+def test_submitting_twice_makes_one_submission(client):
+    complete_steps(client)
+    first = client.post("/consent/", {})
+    second = client.post("/consent/", {})
+    assert first["Location"] == second["Location"] == "/result/"
+    assert Submission.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_submit_is_idempotent_for_the_same_draft():
+    draft, _ = journey.start_draft()
+    draft.answers = {**EXPECTED_ANSWERS}
+    draft.save()
+    first = journey.submit(draft, share_for_research=False)
+    second = journey.submit(draft, share_for_research=True)
+    assert first.pk == second.pk and Submission.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_consent_is_refused_until_every_step_is_saved(client):
+    complete_steps(client, until="narrative")
+    assert client.post("/consent/", {})["Location"] == "/check-your-answers/"
+    assert Submission.objects.count() == 0
+
+
+def resume(client, code: str):
+    return client.post("/resume/", {"code": code})
+
+
+def code_of(client) -> str:
+    return client.session["journey_code"]
+
+
+@pytest.mark.django_db
+def test_a_code_resumes_the_draft_where_the_runner_left(client, django_user_model):
+    from django.test import Client
+
+    complete_steps(client, until="triggers")
+    code = code_of(client)
+    assert journey.format_code(code) in client.get("/step/triggers/").content.decode()
+    fresh = Client()
+    typed = journey.format_code(code).lower().replace("-", " ")
+    response = resume(fresh, typed)
+    assert response["Location"] == "/step/triggers/"
+    assert fresh.get("/step/triggers/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_only_a_hash_of_the_code_is_stored(client):
+    complete_steps(client, until="about")
+    code = code_of(client)
+    draft = the_draft()
+    assert code not in draft.code_hash and len(draft.code_hash) == 64
+    assert draft.code_hash == journey.hash_code(code)
+
+
+@pytest.mark.django_db
+def test_a_wrong_code_is_refused_with_a_message(client):
+    complete_steps(client, until="about")
+    response = resume(client, "0000-0000-0000-0")
+    assert response.status_code == 400
+    assert "No answers were found" in response.content.decode()
+    assert resume(client, "abc").status_code == 400
+
+
+@pytest.mark.django_db
+def test_an_expired_draft_cannot_be_resumed(client):
+    from django.test import Client
+
+    complete_steps(client, until="symptoms")
+    code = code_of(client)
+    Draft.objects.update(updated_on=datetime.date.today() - datetime.timedelta(days=31))
+    response = resume(Client(), code)
+    assert response.status_code == 400
+    Draft.objects.update(updated_on=datetime.date.today() - datetime.timedelta(days=30))
+    assert resume(Client(), code).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_code_reopens_a_finished_result(client):
+    from django.test import Client
+
+    complete_steps(client)
+    client.post("/consent/", {})
+    fresh = Client()
+    assert resume(fresh, code_of(client))["Location"] == "/result/"
+    assert fresh.get("/result/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_result_needs_the_code(client):
+    complete_steps(client)
+    client.post("/consent/", {})
+    from django.test import Client
+
+    assert Client().get("/result/")["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_deletion_with_the_session_removes_everything_at_once(client):
+    complete_steps(client)
+    client.post("/consent/", {})
+    response = client.post("/delete/", {})
+    assert response.status_code == 200
+    assert Submission.objects.count() == 0 and Draft.objects.count() == 0
+    assert client.get("/result/")["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_deletion_with_a_code_from_another_browser(client):
+    from django.test import Client
+
+    complete_steps(client, until="care")
+    other = Client()
+    assert 'name="code"' in other.get("/delete/").content.decode()
+    response = other.post("/delete/", {"code": code_of(client)})
+    assert response.status_code == 200
+    assert Draft.objects.count() == 0
+    assert resume(Client(), code_of(client)).status_code == 400
+
+
+@pytest.mark.django_db
+def test_deletion_with_a_wrong_code_deletes_nothing(client):
+    from django.test import Client
+
+    complete_steps(client, until="care")
+    response = Client().post("/delete/", {"code": "0000-0000-0000-0"})
+    assert response.status_code == 400
+    assert Draft.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_code_never_appears_in_a_url(client):
+    complete_steps(client)
+    code = code_of(client)
+    pages = ["/", "/step/about/", "/check-your-answers/", "/consent/"]
+    for url in pages:
+        text = client.get(url).content.decode()
+        assert f"={code}" not in text and f"/{code}" not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/", "/about/", *(f"/step/{s}/" for s in STEP_POSTS), "/check-your-answers/"]
+)
+def test_every_page_is_under_60_kb_of_html(client, url):
+    complete_steps(client)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.content) < 60 * 1024
+
+
+@pytest.mark.django_db
+def test_the_result_page_is_under_60_kb_and_has_no_inline_script_or_style(client):
+    complete_steps(client)
+    client.post("/consent/", {})
+    body = client.get("/result/").content.decode()
+    assert len(body.encode()) < 60 * 1024
+    assert "style=" not in body and "<style" not in body and "onclick" not in body
+    assert "<script>" not in body
+
+
+def test_codes_are_long_random_and_read_back_leniently():
+    codes = {journey.new_code() for _ in range(200)}
+    assert len(codes) == 200
+    assert all(len(c) == 13 and set(c) <= set(journey.CODE_ALPHABET) for c in codes)
+    # 13 symbols of a 32-letter alphabet: 65 bits
+    assert len(journey.CODE_ALPHABET) ** journey.CODE_LENGTH >= 2**60
+    code = codes.pop()
+    assert journey.normalize_code(journey.format_code(code).lower()) == code
+    assert journey.normalize_code("oooo-iiii-llll-0") == "0000111111110"
