@@ -1,0 +1,49 @@
+"""What every browser test checks on a page: axe, overflow, screenshots, size, hosts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page
+
+from tests.browser.conftest import ARTIFACTS, AXE
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+WIDTHS = (360, 1280)
+MAX_HTML_BYTES = 60 * 1024
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        WCAG_TAGS,
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"][:3]]}
+        for v in results["violations"]
+    ]
+
+
+def check_page(page: Page, name: str) -> None:
+    """Zero axe violations; no sideways scrolling at 360 and 1280 px; screenshots saved."""
+    assert axe_violations(page) == [], name
+    ARTIFACTS.mkdir(exist_ok=True)
+    height = page.viewport_size["height"] if page.viewport_size else 800
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": height})
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} scrolls sideways at {width}px by {overflow}px"
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": WIDTHS[0], "height": height})
+
+
+def html_size(page: Page) -> int:
+    """Bytes of HTML the server sent for the current URL (fetched again, same session)."""
+    response = page.request.get(page.url)
+    return len(response.body())
+
+
+def only_own_host(requests_seen: list[str], base_url: str) -> list[str]:
+    """The requests that went anywhere but our own server (should be none)."""
+    return [url for url in requests_seen if not url.startswith(base_url)]

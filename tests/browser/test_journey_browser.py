@@ -1,0 +1,225 @@
+"""The journey as a person does it, in headless Chromium."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from screening.models import Submission
+from screening.scoring import score
+from tests.browser.helpers import (
+    MAX_HTML_BYTES,
+    axe_violations,
+    check_page,
+    html_size,
+    only_own_host,
+)
+from tests.journey_helpers import EXPECTED_ANSWERS, STEP_POSTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STEPS = list(STEP_POSTS)
+
+
+def fill_with_mouse(page: Page, data: dict[str, Any]) -> None:
+    for name, value in data.items():
+        if name in ("distance_unit",):
+            page.check(f'input[name="{name}"][value="{value}"]')
+        elif isinstance(value, list):
+            for code in value:
+                page.check(f'input[name="{name}"][value="{code}"]')
+        elif page.locator(f'input[type="radio"][name="{name}"]').count():
+            page.check(f'input[name="{name}"][value="{value}"]')
+        else:
+            page.fill(f'[name="{name}"]', value)
+
+
+def save(page: Page) -> None:
+    page.click('button[value="next"]')
+
+
+def active(page: Page) -> dict[str, Any]:
+    return page.evaluate(
+        """() => { const e = document.activeElement; return {
+            tag: e.tagName, type: e.type || '', name: e.name || '', value: e.value || '',
+            text: (e.textContent || '').trim(), checked: !!e.checked }; }"""
+    )
+
+
+def tab_to(page: Page, predicate, limit: int = 400) -> dict[str, Any]:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        element = active(page)
+        if predicate(element):
+            return element
+    raise AssertionError("the keyboard never reached the element")
+
+
+def fill_with_keyboard(page: Page, data: dict[str, Any], button: str = "next") -> None:
+    """Tab through the page answering each control, then press the button with Enter.
+
+    Radio groups are one Tab stop; the arrow keys move within a group, as in
+    every browser, and Space ticks a checkbox.
+    """
+    done: set[str] = set()
+    for _ in range(600):
+        page.keyboard.press("Tab")
+        e = active(page)
+        if e["tag"] == "BUTTON" and e["value"] == button:
+            page.keyboard.press("Enter")
+            page.wait_for_load_state()
+            return
+        name = e["name"]
+        if name not in data:
+            continue
+        wanted = data[name]
+        if e["type"] == "radio" and name not in done:
+            for _ in range(12):
+                if active(page)["value"] == wanted and active(page)["checked"]:
+                    break
+                if active(page)["value"] == wanted:
+                    page.keyboard.press("Space")
+                else:
+                    page.keyboard.press("ArrowDown")
+            assert active(page)["value"] == wanted, (name, wanted)
+            done.add(name)
+        elif e["type"] == "checkbox":
+            if (e["value"] in wanted) != e["checked"]:
+                page.keyboard.press("Space")
+        elif e["type"] in ("text", "textarea") and name not in done:
+            page.keyboard.press("Control+A")
+            page.keyboard.type(str(wanted))
+            done.add(name)
+    raise AssertionError(f"no {button} button reached by keyboard")
+
+
+def test_a_keyboard_only_runner_completes_the_screening(page: Page, live_server):
+    page.goto("/")
+    tab_to(page, lambda e: e["tag"] == "BUTTON" and "Start" in e["text"])
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/step/safety/")
+    for step_id in STEPS:
+        expect(page.locator("h1")).to_be_visible()
+        if step_id == "limits":
+            fill_with_keyboard(page, {}, button="skip")
+        else:
+            fill_with_keyboard(page, STEP_POSTS[step_id])
+    page.wait_for_url("**/check-your-answers/")
+    tab_to(page, lambda e: e["tag"] == "A" and "consent" in e["text"])
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/consent/")
+    tab_to(page, lambda e: e["tag"] == "BUTTON" and "result" in e["text"])
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/result/")
+    expected = {
+        k: v for k, v in EXPECTED_ANSWERS.items() if not k.startswith(("worst_", "typical_"))
+    }
+    submission = Submission.objects.get()
+    assert submission.answers == expected
+    # The same answers give the same result as `manage.py screen`.
+    assert submission.category == score(expected).category.value
+    expect(page.locator("h1")).to_have_text(score(expected).headline)
+
+
+def test_an_urgent_answer_shows_the_help_page_first(page: Page, live_server):
+    page.goto("/step/safety/")
+    fill_with_mouse(page, {**STEP_POSTS["safety"], "sudden_weakness": "yes"})
+    save(page)
+    page.wait_for_url("**/get-help-now/")
+    expect(page.locator("h1")).to_have_text("Get medical help today")
+    check_page(page, "help-now")
+    page.click("text=Continue the questionnaire")
+    page.wait_for_url("**/step/about/")
+
+
+def test_a_runner_leaves_and_resumes_in_a_fresh_browser(page: Page, browser, live_server):
+    page.goto("/step/safety/")
+    fill_with_mouse(page, STEP_POSTS["safety"])
+    save(page)
+    fill_with_mouse(page, STEP_POSTS["about"])
+    save(page)
+    page.wait_for_url("**/step/symptoms/")
+    code = page.locator(".resume-code").inner_text()
+    page.context.close()
+
+    fresh: BrowserContext = browser.new_context(
+        viewport={"width": 360, "height": 800}, base_url=live_server.url
+    )
+    other = fresh.new_page()
+    other.goto("/")
+    other.fill('input[name="code"]', code.lower())
+    other.keyboard.press("Enter")
+    other.wait_for_url("**/step/symptoms/")
+    expect(other.locator(".step-count")).to_have_text("Step 3 of 9")
+    other.goto("/step/about/")
+    expect(other.locator('input[name="age"]')).to_have_value("34")
+    fresh.close()
+
+
+def test_the_script_runs_under_the_csp_and_hides_a_question_without_a_round_trip(
+    browser, live_server
+):
+    strict = browser.new_context(viewport={"width": 360, "height": 800}, base_url=live_server.url)
+    page = strict.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.goto("/step/safety/")
+    for step_id in STEPS[:3]:
+        fill_with_mouse(page, STEP_POSTS[step_id])
+        save(page)
+    page.wait_for_url("**/step/exclusions/")
+    question = page.locator("#field-pain_before")
+    page.fill('input[name="pain_level"]', "0")
+    page.check('input[name="localized_pain"][value="no"]')
+    expect(question).to_be_hidden()
+    page.fill('input[name="pain_level"]', "3")
+    expect(question).to_be_visible()
+    assert not [text for text in console if "Content Security Policy" in text]
+    strict.close()
+
+
+def test_every_page_passes_axe_fits_a_phone_and_stays_on_our_host(
+    page: Page, live_server, requests_seen
+):
+    pages: list[tuple[str, int]] = []
+
+    def visit(name: str) -> None:
+        check_page(page, name)
+        pages.append((name, html_size(page)))
+
+    page.goto("/")
+    visit("start")
+    page.goto("/about/")
+    visit("about")
+    page.goto("/step/safety/")
+    save(page)  # nothing answered: the error summary
+    visit("safety-errors")
+    for step_id in STEPS:
+        visit(f"step-{STEPS.index(step_id) + 1}-{step_id}")
+        fill_with_mouse(page, STEP_POSTS[step_id])
+        save(page)
+    page.wait_for_url("**/check-your-answers/")
+    visit("check-your-answers")
+    page.click("text=Continue to consent")
+    visit("consent")
+    page.click('button[type="submit"]')
+    page.wait_for_url("**/result/")
+    visit("result")
+    page.goto("/delete/")
+    visit("delete-confirmation")
+    page.click("text=Delete everything now")
+    visit("deleted")
+    assert Submission.objects.count() == 0
+
+    assert only_own_host(requests_seen, live_server.url) == []
+    too_big = [(name, size) for name, size in pages if size >= MAX_HTML_BYTES]
+    assert too_big == []
+    print("\nHTML bytes per page:", dict(pages))
+
+
+def test_the_axe_check_does_find_a_violation(page: Page):
+    """The zero-violation assertions mean something: axe flags an unlabelled input."""
+    page.set_content('<!doctype html><html lang="en"><title>t</title><main><input></main></html>')
+    assert "label" in {v["id"] for v in axe_violations(page)}
