@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/stride_test
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: setup run test test-pg lint typecheck verify browser-deps bench bench-score
+.PHONY: setup run test test-pg lint typecheck verify browser-deps bench bench-score bench-steps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,4 +52,8 @@ verify: lint typecheck test
 bench-score: setup
 	$(BIN)/python bench/bench_score.py
 
-bench: bench-score
+# Server time per step render, in-process, against a trivial view (budget 25 ms).
+bench-steps: setup
+	$(BIN)/python bench/bench_steps.py
+
+bench: bench-score bench-steps
