@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from screening import fhir_views
 from screening.instrument import AnswersInvalid, parse_json
 from screening.scoring import score
 
@@ -31,6 +32,11 @@ def _refusal(request: HttpRequest) -> JsonResponse | None:
 @csrf_exempt
 @require_POST
 def score_view(request: HttpRequest) -> HttpResponse:
+    output = request.GET.get("format", "json")
+    if output == "fhir":
+        return fhir_views.score_answers(request)
+    if output != "json":
+        return JsonResponse({"errors": {"format": ["format must be json or fhir"]}}, status=400)
     refusal = _refusal(request)
     if refusal is not None:
         return refusal

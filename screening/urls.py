@@ -1,6 +1,6 @@
 from django.urls import path
 
-from screening import api, report_views, views
+from screening import api, fhir_views, report_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,5 +14,10 @@ urlpatterns = [
     path("result/", views.result, name="journey-result"),
     path("delete/", views.delete, name="journey-delete"),
     path("api/v1/score", api.score_view, name="api-score"),
+    path(
+        "fhir/Questionnaire/<str:resource_id>", fhir_views.questionnaire, name="fhir-questionnaire"
+    ),
+    path("fhir/CodeSystem/<str:resource_id>", fhir_views.code_system, name="fhir-code-system"),
+    path("fhir/QuestionnaireResponse/$score", fhir_views.score_response, name="fhir-score"),
     path("r/<uuid:public_id>/summary.pdf", report_views.submission_pdf, name="submission-pdf"),
 ]
