@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from screening import fhir_views
+from screening import fhir_views, report, report_views
 from screening.instrument import AnswersInvalid, parse_json
 from screening.scoring import score
 
@@ -48,3 +48,26 @@ def score_view(request: HttpRequest) -> HttpResponse:
     except AnswersInvalid as invalid:
         return JsonResponse({"errors": invalid.messages()}, status=400)
     return JsonResponse(score(answers).to_dict())
+
+
+# The PDF summary for the same answers: POST /api/v1/report. Nothing is stored;
+# the reference printed on it is derived from the answers (report.unsaved_reference).
+@csrf_exempt
+@require_POST
+def report_view(request: HttpRequest) -> HttpResponse:
+    paper = request.GET.get("paper", report.DEFAULT_PAPER)
+    if paper not in report.PAPER_SIZES:
+        message = f"paper must be one of: {', '.join(report.PAPER_SIZES)}"
+        return JsonResponse({"errors": {"paper": [message]}}, status=400)
+    refusal = _refusal(request)
+    if refusal is not None:
+        return refusal
+    body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return JsonResponse({"errors": {"answers": ["the body is too large"]}}, status=413)
+    try:
+        answers = parse_json(body)
+    except AnswersInvalid as invalid:
+        return JsonResponse({"errors": invalid.messages()}, status=400)
+    reference = report.unsaved_reference(answers)
+    return report_views.pdf_response(report.render_pdf(answers, paper=paper), reference)

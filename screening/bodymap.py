@@ -23,37 +23,40 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-# (height, half-width) of one leg; heights run from the top of the hip (30) to the sole.
+# (height, outer half-width, inner half-width) of one leg; heights run from the top
+# of the hip (30) to the sole (400). Curves pass smoothly through these knots.
 FRONT_PROFILE = (
-    (30, 31),
-    (85, 27),
-    (150, 22),
-    (200, 17),
-    (216, 16),
-    (232, 15),
-    (262, 15),
-    (335, 9),
-    (358, 9),
-    (376, 13),
-    (400, 15),
+    (30, 34, 22),
+    (60, 33, 24),
+    (110, 28, 21),
+    (160, 23, 18),
+    (200, 17, 15),
+    (216, 16, 15),
+    (240, 15, 14),
+    (265, 17, 14),
+    (300, 13, 11),
+    (335, 9, 8),
+    (352, 9, 8),
+    (372, 12, 10),
+    (400, 14, 12),
 )
 BACK_PROFILE = (
-    (30, 34),
-    (70, 33),
-    (95, 27),
-    (150, 22),
-    (200, 17),
-    (216, 16),
-    (232, 17),
-    (262, 19),
-    (300, 13),
-    (335, 8),
-    (358, 9),
-    (385, 12),
-    (400, 11),
+    (30, 36, 22),
+    (62, 37, 25),
+    (95, 30, 22),
+    (150, 24, 19),
+    (200, 17, 15),
+    (216, 16, 15),
+    (240, 19, 16),
+    (265, 20, 17),
+    (300, 14, 12),
+    (335, 8, 7),
+    (352, 9, 8),
+    (380, 11, 9),
+    (400, 10, 9),
 )
 # (height, distance of the leg's centre line from the middle of the view)
-CENTRE_LINE = ((30, 33), (200, 24), (400, 22))
+CENTRE_LINE = ((30, 26), (200, 21), (400, 20))
 
 # region code -> (view, top, bottom)
 REGION_SLICES: dict[str, tuple[tuple[str, float, float], ...]] = {
@@ -87,7 +90,7 @@ FIRST_REGION_WORDS = {
 VIEW_WIDTH = 170
 VIEW_GAP = 30
 TOP = 40  # room for the view titles
-HEIGHT = TOP + 400 + 58  # legs, then the leg labels
+HEIGHT = TOP + 400 + 42  # legs, then the leg labels
 
 
 @dataclass(frozen=True)
@@ -110,28 +113,55 @@ class Leg:
         return middle - offset if self.on_viewers_left else middle + offset
 
 
-def _interpolate(knots: Sequence[tuple[float, float]], y: float) -> float:
-    for (y0, v0), (y1, v1) in zip(knots, knots[1:], strict=False):
-        if y0 <= y <= y1:
-            return v0 + (v1 - v0) * (y - y0) / (y1 - y0)
-    return knots[-1][1] if y > knots[-1][0] else knots[0][1]
+def _interpolate(knots: Sequence[tuple[float, ...]], y: float, column: int = 1) -> float:
+    """A smooth (Catmull-Rom) curve through the knots' ``column`` at height ``y``."""
+    if y <= knots[0][0]:
+        return knots[0][column]
+    if y >= knots[-1][0]:
+        return knots[-1][column]
+    i = next(i for i in range(len(knots) - 1) if knots[i][0] <= y <= knots[i + 1][0])
+    p0 = knots[max(i - 1, 0)][column]
+    p1, p2 = knots[i][column], knots[i + 1][column]
+    p3 = knots[min(i + 2, len(knots) - 1)][column]
+    t = (y - knots[i][0]) / (knots[i + 1][0] - knots[i][0])
+    return 0.5 * (
+        2 * p1
+        + (p2 - p0) * t
+        + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t * t
+        + (3 * p1 - p0 - 3 * p2 + p3) * t * t * t
+    )
 
 
-def _heights(top: float, bottom: float, profile: Sequence[tuple[float, float]]) -> list[float]:
-    inner = [y for y, _w in profile if top < y < bottom]
-    steps = [top + (bottom - top) * i / 8 for i in range(9)]
-    return sorted(set(inner + steps))
+def _heights(top: float, bottom: float) -> list[float]:
+    steps = max(2, round((bottom - top) / 6))
+    return [top + (bottom - top) * i / steps for i in range(steps + 1)]
 
 
 def _slice_path(leg: Leg, top: float, bottom: float) -> str:
+    """The outline of the leg between two heights, as an SVG path."""
     profile = FRONT_PROFILE if leg.view == "front" else BACK_PROFILE
-    heights = _heights(top, bottom, profile)
-    left = [(leg.centre(y) - _interpolate(profile, y), y) for y in heights]
-    right = [(leg.centre(y) + _interpolate(profile, y), y) for y in reversed(heights)]
-    points = left + right
+    heights = _heights(top, bottom)
+    # The outer edge is on the viewer's left for a leg drawn on the viewer's left.
+    sign = -1 if leg.on_viewers_left else 1
+    outer = [(leg.centre(y) + sign * _interpolate(profile, y, 1), y) for y in heights]
+    inner = [(leg.centre(y) - sign * _interpolate(profile, y, 2), y) for y in reversed(heights)]
+    points = outer + inner
     head = f"M{points[0][0]:.1f},{points[0][1] + TOP:.1f}"
     rest = " ".join(f"L{x:.1f},{y + TOP:.1f}" for x, y in points[1:])
     return f"{head} {rest} Z"
+
+
+def _trunk_path(view_left: float) -> str:
+    """The lower trunk above both legs, ending in the crotch between them."""
+    middle = view_left + VIEW_WIDTH / 2
+    left, right = middle - 62, middle + 62
+    return (
+        f"M{left + 4:.1f},{TOP:.1f} L{right - 4:.1f},{TOP:.1f} "
+        f"Q{right + 1:.1f},{TOP + 18:.1f} {right:.1f},{TOP + 36:.1f} "
+        f"L{middle + 6:.1f},{TOP + 62:.1f} Q{middle:.1f},{TOP + 66:.1f} {middle - 6:.1f},"
+        f"{TOP + 62:.1f} L{left:.1f},{TOP + 36:.1f} Q{left - 1:.1f},{TOP + 18:.1f} "
+        f"{left + 4:.1f},{TOP:.1f} Z"
+    )
 
 
 def _legs_for(side: str | None) -> tuple[str, ...]:
@@ -165,6 +195,8 @@ def svg(regions: Iterable[str], first_region: str | None, side: str | None) -> S
         parts.append(_text(left + VIEW_WIDTH / 2, 16, title, "bm-title"))
         seen_from = _("facing the runner") if view == "front" else _("from behind")
         parts.append(_text(left + VIEW_WIDTH / 2, 30, seen_from, "bm-sub"))
+        trunk = _trunk_path(left)
+        parts.append(f'<path d="{trunk}" fill="#ffffff" stroke="#333" stroke-width="0.7"/>')
         for leg_side in ("right", "left"):
             leg = Leg(leg_side, view)
             is_affected = leg_side in affected

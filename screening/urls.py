@@ -14,6 +14,7 @@ urlpatterns = [
     path("result/", views.result, name="journey-result"),
     path("delete/", views.delete, name="journey-delete"),
     path("api/v1/score", api.score_view, name="api-score"),
+    path("api/v1/report", api.report_view, name="api-report"),
     path(
         "fhir/Questionnaire/<str:resource_id>", fhir_views.questionnaire, name="fhir-questionnaire"
     ),

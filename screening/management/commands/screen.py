@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import json
 import sys
 from typing import Any, TextIO
@@ -24,9 +26,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--jsonl", action="store_true", help="one answers object per line in, one result out"
         )
+        parser.add_argument(
+            "--pdf",
+            metavar="OUT.pdf",
+            help="also write the clinician's PDF summary (single object only)",
+        )
+        parser.add_argument(
+            "--paper", choices=("a4", "letter"), default="a4", help="PDF page size (default a4)"
+        )
+        parser.add_argument(
+            "--date",
+            type=_iso_date,
+            help="the day printed on the PDF, YYYY-MM-DD (default today)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["file"]
+        if options["pdf"] and options["jsonl"]:
+            raise CommandError("--pdf works with one answers object, not --jsonl", returncode=2)
         try:
             stream: TextIO = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
         except OSError as error:
@@ -35,14 +52,27 @@ class Command(BaseCommand):
             if options["jsonl"]:
                 self._score_lines(stream)
             else:
-                self._score_one(stream.read())
+                self._score_one(stream.read(), options)
 
-    def _score_one(self, text: str) -> None:
+    def _score_one(self, text: str, options: dict[str, Any]) -> None:
         try:
             answers = parse_json(text)
         except AnswersInvalid as invalid:
             raise CommandError(_describe(invalid), returncode=2) from None
+        if options.get("pdf"):
+            self._write_pdf(answers, options)
         self.stdout.write(_dump(score(answers).to_dict(), indent=2))
+
+    def _write_pdf(self, answers: dict[str, Any], options: dict[str, Any]) -> None:
+        from screening import report  # WeasyPrint loads only when a PDF is asked for
+
+        pdf = report.render_pdf(answers, on=options.get("date"), paper=options["paper"])
+        try:
+            with open(options["pdf"], "wb") as out:
+                out.write(pdf)
+        except OSError as error:
+            message = f"cannot write {options['pdf']}: {error.strerror}"
+            raise CommandError(message, returncode=2) from None
 
     def _score_lines(self, stream: TextIO) -> None:
         failed = 0
@@ -57,6 +87,13 @@ class Command(BaseCommand):
                 self.stderr.write(f"line {number}: {_describe(invalid)}")
         if failed:
             raise CommandError(f"{failed} line(s) had invalid answers", returncode=2)
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text}") from None
 
 
 def _describe(invalid: AnswersInvalid) -> str:

@@ -1,0 +1,396 @@
+"""The clinician's PDF: content, layout, the three entry points and the cache.
+
+Reports are rendered for hand-built vignettes and read back with pypdf (text
+and the embedded ``screening.json``) and pdftoppm (page images). Expected
+texts come from ``scoring`` (titles, flag rules) and ``questions`` (wording),
+never from a previous output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from PIL import Image
+from pypdf import PdfReader
+
+from screening import report, scoring
+from screening.instrument import LIMIT_ACTIVITIES, validate
+from screening.models import Submission
+
+DAY = dt.date(2025, 3, 4)
+
+BASE = {
+    "age": 34,
+    "running_years": 12,
+    "onset_age": 29,
+    "side": "right",
+    "onset_activity": "running",
+    "sensations": ["tightness", "weakness"],
+    "coordination_loss": "always",
+    "context": "only_running",
+    "regions": ["glutes", "hamstrings"],
+    "first_region": "hip_thigh",
+    "numbness": "no",
+    "tingling": "no",
+    "burning": "no",
+    "shooting_pain": "no",
+    "localized_pain": "no",
+    "pain_level": 0,
+    "weakness_daily": "no",
+    "walking": "none",
+    "rest_tremor": "no",
+    "bladder_bowel_saddle": "no",
+    "sudden_weakness": "no",
+    "acute_limb": "no",
+}
+
+HOSTILE_TEXT = (
+    '<img src="file:///etc/passwd"> <link rel="attachment" href="file:///etc/passwd"> '
+    "<b>bold?</b> & see http://127.0.0.1:{port}/leak.png"
+)
+
+
+def answers(**changes: object) -> dict:
+    return validate({**BASE, **changes})
+
+
+# Vignettes: (answers, expected category). Categories follow instrument.md by hand.
+VIGNETTES = {
+    # d1-d7 met (a clinician said the diagnosis does not explain it), no flag.
+    "typical_hip": (
+        answers(
+            exam_ortho="nothing_found",
+            exam_neuro="normal",
+            diagnosis_explains="no",
+            tricks=["trails", "backwards"],
+            muscles_pull="yes",
+            **{f"worst_{a}": "limited" for a in LIMIT_ACTIVITIES[:4]},
+            typical_easy_trails="no_limit",
+        ),
+        "llc_consistent",
+    ),
+    # Started in the foot and walking is badly affected: two prompt flags.
+    "foot_prompt": (
+        answers(
+            side="left",
+            regions=["foot", "toes", "ankle"],
+            first_region="foot_ankle_toes",
+            walking="significant",
+            gait_signs=["toe_curl"],
+        ),
+        "see_neurologist",
+    ),
+    # An urgent flag wins, with exclusion flags below it.
+    "urgent_with_exclusions": (
+        answers(
+            side="both",
+            bladder_bowel_saddle="yes",
+            numbness="yes",
+            exertional_calf="yes",
+            groin_hip_pain="yes",
+        ),
+        "urgent_care",
+    ),
+}
+
+
+def pdf_text(pdf: bytes, pages: slice = slice(None)) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(page.extract_text() for page in reader.pages[pages])
+    return re.sub(r"\s+", " ", text)
+
+
+def embedded_json(pdf: bytes) -> dict:
+    reader = PdfReader(io.BytesIO(pdf))
+    assert list(reader.attachments) == [report.JSON_ATTACHMENT_NAME]
+    return json.loads(reader.attachments[report.JSON_ATTACHMENT_NAME][0])
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", str(text))
+
+
+@pytest.mark.parametrize("name", sorted(VIGNETTES))
+def test_it_shows_every_row_flag_and_test_for_each_vignette(name):
+    vignette_answers, category = VIGNETTES[name]
+    result = scoring.score(vignette_answers)
+    assert result.category == category
+    pdf = report.render_pdf(vignette_answers, on=DAY)
+    text = pdf_text(pdf)
+
+    assert "Self-screening summary, not a diagnosis" in text
+    reference = report.unsaved_reference(vignette_answers)
+    assert f"{reference} (unsaved)" in text
+    assert "4 March 2025" in text
+    assert f"instrument {result.instrument_version}" in text
+    assert f"scoring {result.scoring_version}" in text
+    assert f"report {report.REPORT_VERSION}" in text
+    assert flat(_(result.headline)) in text
+    for cid, title in scoring.CRITERION_TITLES.items():
+        assert re.search(rf"\b{cid} {re.escape(flat(_(title)))}", text), cid
+    for cid, title in scoring.COMPONENT_TITLES.items():
+        assert f"{cid[:2]} {flat(_(title))}" in text, cid
+    for flag in result.flags:
+        assert flat(_(flag.rule.title)) in text
+        assert flat(_(flag.rule.reason)) in text
+        for test in flag.tests:
+            assert flat(_(test)) in text
+
+
+def test_a_vignette_with_no_flag_says_so_and_still_gives_the_standing_advice():
+    vignette_answers, _category = VIGNETTES["typical_hip"]
+    assert not scoring.score(vignette_answers).flags
+    text = pdf_text(report.render_pdf(vignette_answers, on=DAY))
+    assert "No flag was raised by the answers." in text
+    assert "movement-disorders neurologist" in text
+    assert "7 of 8" in text  # c1-c7 supported by these answers, c8 never
+
+
+def test_it_puts_the_free_text_in_literally_and_escaped():
+    hostile = HOSTILE_TEXT.format(port=9)
+    pdf = report.render_pdf(answers(own_words=hostile, what_helped="x" * 1999), on=DAY)
+    text = pdf_text(pdf)
+    assert '<img src="file:///etc/passwd">' in text
+    assert '<link rel="attachment" href="file:///etc/passwd">' in text
+    # Lines may break after "http://"; apart from line breaks the text is verbatim.
+    assert re.sub(r"\s", "", hostile) in re.sub(r"\s", "", text)
+    assert b"root:x:0:0" not in pdf
+
+
+def test_it_leaves_out_questions_that_were_hidden_or_not_answered():
+    """pain_before is asked only when pain_level > 0 or localized_pain = yes; here
+    pain_level = 0 and localized_pain = no, so a stray answer to it stays out."""
+    from screening.questions import label
+
+    stray = {**BASE, "pain_before": "yes"}
+    pdf = report.render_pdf(validate(stray), on=DAY)
+    appendix = pdf_text(pdf).split("Appendix: all answers", 1)[1]
+    assert flat(label("pain_level")) in appendix
+    assert flat(label("pain_before")) not in appendix
+    assert flat(label("weekly_km")) not in appendix  # never answered
+    assert flat(label("diagnosis_explains")) not in appendix  # hidden: no examination
+
+
+def test_the_embedded_json_equals_the_api_result_for_the_same_answers(client):
+    vignette_answers, _category = VIGNETTES["foot_prompt"]
+    api = client.post("/api/v1/score", vignette_answers, content_type="application/json")
+    assert api.status_code == 200
+    data = embedded_json(report.render_pdf(vignette_answers, on=DAY))
+    assert data["result"] == api.json()
+    assert data["answers"] == vignette_answers
+    assert data["report_version"] == report.REPORT_VERSION
+    assert data["date"] == "2025-03-04"
+
+
+def page_png(pdf: bytes, tmp_path: Path, page: int = 1) -> Image.Image:
+    source = tmp_path / "report.pdf"
+    source.write_bytes(pdf)
+    prefix = tmp_path / "page"
+    subprocess.run(
+        ["pdftoppm", "-f", str(page), "-l", str(page), "-r", "40", "-png", "-singlefile"]
+        + [str(source), str(prefix)],
+        check=True,
+    )
+    return Image.open(f"{prefix}.png").convert("L")
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_page_one_is_drawn_and_holds_the_at_a_glance_block(paper, tmp_path):
+    vignette_answers, _category = VIGNETTES["urgent_with_exclusions"]
+    pdf = report.render_pdf(vignette_answers, on=DAY, paper=paper)
+    image = page_png(pdf, tmp_path)
+    dark = sum(image.histogram()[:128])
+    assert dark > 0.02 * image.width * image.height  # text, frames, not a blank page
+    first = pdf_text(pdf, slice(0, 1))
+    result = scoring.score(vignette_answers)
+    assert "at a glance" in first.lower()  # set in capitals by the stylesheet
+    assert flat(_(result.headline)) in first
+    assert f"{result.criteria_supported} of 8" in first
+    for flag in result.flags:
+        if flag.severity in (scoring.Severity.URGENT, scoring.Severity.PROMPT):
+            assert flat(_(flag.rule.title)) in first
+
+
+@pytest.mark.parametrize(("paper", "width"), [("a4", 595), ("letter", 612)])
+def test_both_paper_sizes_fit_a_maximal_report(paper, width):
+    long_answers = answers(
+        own_words=("The left foot turns in after twenty minutes. " * 50)[:2000],
+        what_helped=("W" * 2000),  # one unbreakable word must still wrap
+        **{f"{s}_{a}": "cannot" for s in ("worst", "typical") for a in LIMIT_ACTIVITIES},
+    )
+    pdf = report.render_pdf(long_answers, on=DAY, paper=paper)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert round(float(reader.pages[0].mediabox.width)) == width
+    assert 3 <= len(reader.pages) <= 10
+    texts = [page.extract_text() for page in reader.pages]
+    body_map_page = next(i for i, text in enumerate(texts) if "Where the runner feels it" in text)
+    assert body_map_page in (0, 1)
+    assert "W" * 40 in pdf_text(pdf)  # the long word is there, broken over lines
+    last = reader.pages[-1].extract_text()
+    assert f"Page {len(reader.pages)} of {len(reader.pages)}" in last
+
+
+def test_it_is_a_tagged_pdf_ua_with_language_title_and_subset_fonts():
+    pdf = report.render_pdf(VIGNETTES["typical_hip"][0], on=DAY)
+    reader = PdfReader(io.BytesIO(pdf))
+    catalog = reader.trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"]
+    assert "/StructTreeRoot" in catalog
+    assert catalog["/Lang"] == "en"
+    assert "not a diagnosis" in reader.metadata.title
+    assert b"pdfuaid:part" in catalog["/Metadata"].get_object().get_data()
+    fonts = {
+        font.get_object()["/BaseFont"]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert fonts and all(re.fullmatch(r"/[A-Z]{6}\+DejaVu.*", name) for name in fonts)
+
+
+def test_the_same_answers_and_day_give_the_same_bytes():
+    vignette_answers, _category = VIGNETTES["foot_prompt"]
+    assert report.render_pdf(vignette_answers, on=DAY) == report.render_pdf(
+        vignette_answers, on=DAY
+    )
+
+
+# --- the three entry points -------------------------------------------------------
+
+
+def stored(vignette_answers: dict, on: dt.date = DAY) -> Submission:
+    return Submission.objects.create(**Submission.fields_from(vignette_answers), created_on=on)
+
+
+def masked(text: str, reference: str) -> str:
+    return text.replace(f"{reference} (unsaved)", "REF").replace(reference, "REF")
+
+
+@pytest.mark.django_db
+def test_the_three_entry_points_give_the_same_document(client, tmp_path):
+    vignette_answers, _category = VIGNETTES["urgent_with_exclusions"]
+    today = dt.date.today()
+    source = tmp_path / "answers.json"
+    source.write_text(json.dumps(vignette_answers))
+    out = tmp_path / "out.pdf"
+    call_command("screen", str(source), pdf=str(out), stdout=io.StringIO())
+    cli_pdf = out.read_bytes()
+
+    api = client.post("/api/v1/report", vignette_answers, content_type="application/json")
+    assert api.status_code == 200
+    assert api["Content-Type"] == "application/pdf"
+    assert api.content == cli_pdf  # same answers, same day: byte for byte
+
+    submission = stored(vignette_answers, on=today)
+    web = client.get(reverse("submission-pdf", args=[submission.public_id]))
+    assert web.status_code == 200
+    web_pdf = web.getvalue()
+    unsaved = report.unsaved_reference(vignette_answers)
+    assert masked(pdf_text(web_pdf), submission.reference) == masked(pdf_text(cli_pdf), unsaved)
+    web_json, cli_json = embedded_json(web_pdf), embedded_json(cli_pdf)
+    assert web_json["reference"] == submission.reference
+    assert cli_json["reference"] == unsaved
+    for key in ("answers", "result", "date", "report_version"):
+        assert web_json[key] == cli_json[key]
+
+
+@pytest.mark.django_db
+def test_the_download_is_an_attachment_named_with_the_reference(client):
+    submission = stored(VIGNETTES["typical_hip"][0])
+    response = client.get(reverse("submission-pdf", args=[submission.public_id]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="stride-screen-summary-{submission.reference}.pdf"'
+    )
+    assert "no-store" in response["Cache-Control"]
+    assert submission.reference in pdf_text(response.getvalue())
+
+
+@pytest.mark.django_db
+def test_an_unknown_public_id_is_not_found(client):
+    stored(VIGNETTES["typical_hip"][0])
+    response = client.get("/r/00000000-0000-4000-8000-000000000000/summary.pdf")
+    assert response.status_code == 404
+    assert client.get("/r/1/summary.pdf").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_download_refuses_other_methods_and_unknown_paper(client):
+    submission = stored(VIGNETTES["typical_hip"][0])
+    url = reverse("submission-pdf", args=[submission.public_id])
+    assert client.post(url).status_code == 405
+    assert client.get(url, {"paper": "tabloid"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_repeated_download_is_served_from_the_cached_bytes(client):
+    """Changing the stored answers behind the cache's back proves the second
+    response is the cached document, not a new render."""
+    cache.clear()
+    submission = stored(VIGNETTES["typical_hip"][0])
+    url = reverse("submission-pdf", args=[submission.public_id])
+    first = client.get(url).getvalue()
+    Submission.objects.filter(pk=submission.pk).update(
+        answers=VIGNETTES["foot_prompt"][0], reference="ZZZZZZZZ"
+    )
+    assert client.get(url).getvalue() == first
+    letter = client.get(url, {"paper": "letter"}).getvalue()
+    assert letter != first  # another key: rendered afresh, from the changed answers
+    assert "ZZZZZZZZ" in pdf_text(letter)
+
+
+# --- the API ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_report_api_stores_nothing_and_names_the_file(client):
+    vignette_answers, _category = VIGNETTES["foot_prompt"]
+    response = client.post("/api/v1/report", vignette_answers, content_type="application/json")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF-")
+    reference = report.unsaved_reference(vignette_answers)
+    assert reference in response["Content-Disposition"]
+    assert Submission.objects.count() == 0
+    assert "Set-Cookie" not in dict(response.items())
+
+
+@pytest.mark.django_db
+def test_the_report_api_refuses_bad_requests_with_4xx(client):
+    assert client.get("/api/v1/report").status_code == 405
+    assert client.post("/api/v1/report", "age=3", content_type="text/plain").status_code == 415
+    big = json.dumps({"own_words": "x" * (70 * 1024)})
+    assert client.post("/api/v1/report", big, content_type="application/json").status_code == 413
+    bad = client.post("/api/v1/report", {"age": "old"}, content_type="application/json")
+    assert bad.status_code == 400
+    assert "age" in bad.json()["errors"]
+    malformed = client.post("/api/v1/report", "{", content_type="application/json")
+    assert malformed.status_code == 400
+    paper = client.post(
+        "/api/v1/report?paper=a3", VIGNETTES["foot_prompt"][0], content_type="application/json"
+    )
+    assert paper.status_code == 400
+
+
+def test_the_command_refuses_pdf_with_jsonl(tmp_path):
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps(BASE) + "\n")
+    with pytest.raises(Exception, match="--pdf works with one answers object"):
+        call_command("screen", str(source), jsonl=True, pdf=str(tmp_path / "x.pdf"))
+
+
+def test_the_command_writes_the_pdf_for_a_given_day(tmp_path):
+    source = tmp_path / "a.json"
+    source.write_text(json.dumps(BASE))
+    out = tmp_path / "x.pdf"
+    call_command("screen", str(source), pdf=str(out), date=DAY, stdout=io.StringIO())
+    assert out.read_bytes() == report.render_pdf(validate(BASE), on=DAY)
