@@ -6,7 +6,8 @@ INSTALLED := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/stride_test
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: setup run test test-pg lint typecheck verify browser-deps bench bench-score bench-steps
+.PHONY: setup run test test-pg lint typecheck verify browser-deps bench bench-score bench-steps \
+	bench-http bench-journey smoke audit lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,4 +57,28 @@ bench-score: setup
 bench-steps: setup
 	$(BIN)/python bench/bench_steps.py
 
-bench: bench-score bench-steps
+# The requests as the image serves them: gunicorn, DEBUG=False, PostgreSQL, Redis.
+# Needs PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379 (as CI has).
+smoke: setup
+	$(BIN)/python bench/smoke.py
+
+# HTTP benchmarks against that server, from a second process on loopback (locust).
+bench-http: setup
+	$(BIN)/python bench/bench_http.py
+
+bench-journey: setup
+	$(BIN)/python bench/bench_http.py --journey
+
+# Every bench-* target above, then one summary table (bench/run_all.py).
+bench: setup bench-steps
+	$(BIN)/python bench/run_all.py
+
+# requirements.lock: the runtime dependencies as installed; the image and pip-audit use it.
+lock: setup
+	$(BIN)/python scripts/lock.py
+
+# Known vulnerabilities in the locked dependencies. --strict: a package that
+# could not be looked up is a failure, not a pass.
+audit: setup
+	$(BIN)/python scripts/lock.py --check
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r requirements.lock

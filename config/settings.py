@@ -46,6 +46,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return items
 
 
+def env_cache(name: str, default: str) -> dict:
+    """One cache from a URL: redis:// or rediss:// (shared by every worker), or locmem://."""
+    url = os.environ.get(name, default)
+    if url.startswith(("redis://", "rediss://")):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # Fail fast when Redis is away: rate limits then fail open (screening.ratelimit).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    if url == "locmem://":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(f"{name} must be a redis://, rediss:// or locmem:// URL")
+
+
 def env_database(name: str, default: str) -> dict:
     url = os.environ.get(name, default)
     if not url.startswith(("sqlite:", "postgres:", "postgresql:")):
@@ -81,10 +96,17 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "screening",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: refuse oversized requests with 413.
+    "screening.middleware.BodySizeLimitMiddleware",
+    # One JSON line per request (method, route pattern, status, duration), no IP.
+    "screening.middleware.RequestLogMiddleware",
+    # A database that cannot be reached gives the 503 page, not a traceback.
+    "screening.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -94,6 +116,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: refuses a locked-out username with 429.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first, so a locked-out username is refused before its password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -136,7 +166,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -151,8 +181,31 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# The API refuses larger bodies itself with 413; this is Django's own backstop.
+# Bodies larger than this are refused with 413 before any parsing
+# (screening.middleware.BodySizeLimitMiddleware); the API has its own, smaller limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+
+# The cache holds rate-limit counters only. Production must name a cache every
+# worker shares (Redis); a development checkout uses local memory.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if not DEBUG and not CACHE_URL:
+    raise ImproperlyConfigured(
+        "CACHE_URL must be set when DEBUG=False (redis://..., or locmem:// for one process)"
+    )
+CACHES = {"default": env_cache("CACHE_URL", "locmem://")}
+
+# Rate limits: "requests/seconds" per client, counted in the shared cache.
+# Clients are told apart by IP address, which is only ever kept as a keyed hash.
+# Behind N trusted proxies the client is the Nth address from the right of
+# X-Forwarded-For; with 0 the header is ignored (anyone can forge it).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+RATELIMITS = {
+    "draft": os.environ.get("RATELIMIT_DRAFT", "20/3600"),
+    "resume": os.environ.get("RATELIMIT_RESUME", "10/600"),
+    "api": os.environ.get("RATELIMIT_API", "120/60"),
+    "login": os.environ.get("RATELIMIT_LOGIN", "30/600"),
+}
 
 # Strict CSP: our own static files only, no inline script or style.
 CONTENT_SECURITY_POLICY = {
@@ -175,21 +228,79 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
+# Staff sessions end with the browser as well as after SESSION_COOKIE_AGE.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+
+# The admin lives at a configurable path ("admin/" by default), e.g. ADMIN_URL=staff-7f3k/.
+ADMIN_URL = os.environ.get("ADMIN_URL", "admin/")
+if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/") or "//" in ADMIN_URL:
+    raise ImproperlyConfigured("ADMIN_URL must be a relative path ending in /, e.g. admin/")
+
+# Shared (consented) submissions are kept this many days; purge_expired deletes older ones.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 5 * 365)
+if RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("RETENTION_DAYS must be at least 1")
+
+# Admin login lockout (django-axes 8). Locked by username only: after
+# AXES_FAILURE_LIMIT failures that username is refused (HTTP 429) for
+# AXES_COOLOFF_TIME hours, whatever address the attempts come from.
+# No client detail is stored: screening.audit.PrivateAxesHandler blanks the IP
+# address and user agent before axes writes its AccessAttempt row (username,
+# path and time remain), successful logins are not logged (AXES_DISABLE_ACCESS_LOG)
+# and the failure log stays off. Axes still resolves the address in memory
+# (AXES_CLIENT_IP_CALLABLE): behind NUM_PROXIES trusted proxies it takes the
+# address from X-Forwarded-For exactly as the rate limiter does. The ipware
+# settings below apply if django-ipware is ever installed instead.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "screening.audit.PrivateAxesHandler"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_CLIENT_IP_CALLABLE = "screening.ratelimit.client_address"
+# axes.W006 warns that username-only lockout lets one client try many usernames.
+# That is deliberate (no IP address is stored); admin login attempts per client
+# are throttled instead by the cache-based rate limiter (RATELIMITS["login"]),
+# which keeps only a keyed hash of the address, for minutes.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if NUM_PROXIES else ("REMOTE_ADDR",)
+)
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # The health check is called over plain HTTP by the container runtime.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Only a load test on loopback (bench/) turns these off: its client speaks plain HTTP.
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# Logs carry no IP address, user agent, resume code or answer: Django's
-# request logger is kept at WARNING and never given the request's metadata.
+# One JSON object per line on stdout. Logs carry no IP address, user agent,
+# resume code or answer: config.logging.JsonFormatter writes a fixed set of
+# fields, replaces request paths by their route pattern and never writes an
+# exception's message (see docs/deploy.md).
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "config.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"django.server": {"level": "ERROR", "propagate": True}},
+    "loggers": {
+        "screening": {"level": LOG_LEVEL, "propagate": True},
+        "django.server": {"level": "ERROR", "propagate": True},
+    },
 }

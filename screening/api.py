@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from screening import fhir_views, report, report_views
 from screening.instrument import AnswersInvalid, parse_json
+from screening.ratelimit import ratelimit
 from screening.scoring import score
 
 MAX_BODY_BYTES = 64 * 1024
@@ -31,6 +32,7 @@ def _refusal(request: HttpRequest) -> JsonResponse | None:
 # No cookie is read or set, so there is no session for a forged request to ride on.
 @csrf_exempt
 @require_POST
+@ratelimit("api")
 def score_view(request: HttpRequest) -> HttpResponse:
     output = request.GET.get("format", "json")
     if output == "fhir":
@@ -54,6 +56,7 @@ def score_view(request: HttpRequest) -> HttpResponse:
 # the reference printed on it is derived from the answers (report.unsaved_reference).
 @csrf_exempt
 @require_POST
+@ratelimit("api")
 def report_view(request: HttpRequest) -> HttpResponse:
     paper = request.GET.get("paper", report.DEFAULT_PAPER)
     if paper not in report.PAPER_SIZES:

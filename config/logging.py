@@ -1,0 +1,64 @@
+"""Log lines as JSON, one object per line, with nothing that identifies a runner.
+
+What a line may hold is decided here, by a fixed list of fields, not by the
+caller: a log call that passes ``extra={"answers": ...}`` or a request object
+still writes none of it. In particular:
+
+- no IP address or user agent: the request object on Django's records is read
+  only for its method and its *route pattern* (``result/<uuid:public_id>/``),
+  never its path, query string or headers, so a resume code or an identifier in
+  a URL never reaches the log;
+- no answer or resume code: an exception is logged with its type and stack
+  frames, not its message (a validation or database error message can quote the
+  value that caused it);
+- no time beyond the day: lines carry the date; their order gives the sequence.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import traceback
+from typing import Any
+
+# Fields a caller may add with ``extra=``: operational numbers and names only.
+ALLOWED_EXTRA = ("event", "status", "method", "route", "duration_ms", "limit", "count")
+
+
+def route_of(request: Any) -> str:
+    """The URL pattern that matched, without its values; never the path itself."""
+    match = getattr(request, "resolver_match", None)
+    route = getattr(match, "route", None)
+    return f"/{route}" if route is not None else "(unresolved)"
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "date": datetime.datetime.fromtimestamp(record.created, datetime.UTC)
+            .date()
+            .isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+        }
+        request = getattr(record, "request", None)
+        if request is not None and hasattr(request, "method"):
+            # Django's request loggers put the raw path in the message: say what
+            # happened with the status and route instead.
+            status = getattr(record, "status_code", None)
+            line["message"] = f"{status or record.levelname} {request.method} {route_of(request)}"
+            line["method"] = request.method
+            line["route"] = route_of(request)
+            if status is not None:
+                line["status"] = status
+        else:
+            line["message"] = record.getMessage()
+        for name in ALLOWED_EXTRA:
+            if name in record.__dict__ and name not in line:
+                line[name] = record.__dict__[name]
+        if record.exc_info and record.exc_info[0] is not None:
+            exc_type, _, tb = record.exc_info
+            line["exception"] = exc_type.__qualname__
+            line["traceback"] = "".join(traceback.format_tb(tb))
+        return json.dumps(line, ensure_ascii=False, default=str)

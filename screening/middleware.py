@@ -1,0 +1,124 @@
+"""Middleware for running in production: body size, request log, database outages."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from config.logging import route_of
+
+logger = logging.getLogger("screening.requests")
+
+GetResponse = Callable[[HttpRequest], HttpResponse]
+
+RETRY_AFTER_SECONDS = 30
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+class BodySizeLimitMiddleware:
+    """Refuse a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE with 413, unread.
+
+    Django would only notice while parsing the form, and answer 400. Checking
+    the declared length first refuses the request before any byte is read;
+    a body sent without a length is still capped by Django's own limit.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django treats an unreadable length as an empty body.
+        if limit is not None and length > limit:
+            return too_large(request, limit)
+        return self.get_response(request)
+
+
+def too_large(request: HttpRequest, limit: int) -> HttpResponse:
+    message = f"The request is larger than {limit // 1024} KiB."
+    if wants_json(request):
+        return JsonResponse({"errors": {"request": [message]}}, status=413)
+    html = render_to_string("413.html", {"limit_kib": limit // 1024}, request=None)
+    return HttpResponse(html, status=413)
+
+
+class RequestLogMiddleware:
+    """One log line per request: method, route pattern, status and duration.
+
+    No path, query string, IP address or user agent: the route pattern says
+    which page was asked for without the code or identifier in the URL.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        logger.info(
+            "%s %s %s",
+            response.status_code,
+            request.method,
+            route_of(request),
+            extra={
+                "event": "request",
+                "status": response.status_code,
+                "method": request.method,
+                "route": route_of(request),
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return response
+
+
+def is_outage(error: BaseException) -> bool:
+    """A database that cannot be reached, as opposed to a bug in a query."""
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    if wants_json(request):
+        body = {"errors": {"service": ["The service is briefly unavailable; try again."]}}
+        response: HttpResponse = JsonResponse(body, status=503)
+    else:
+        # Rendered without the request: no context processor may touch the database.
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost database connection gives the 503 page with Retry-After.
+
+    Views save each step in a transaction, so what was saved before the outage
+    is still there when the database returns. Errors raised outside a view (a
+    session saved on the way out) are caught by ``server_error`` instead.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_outage(exception):
+            return None
+        logger.error(
+            "database unavailable",
+            exc_info=(type(exception), exception, exception.__traceback__),
+            extra={"event": "database_unavailable", "route": route_of(request)},
+        )
+        return unavailable(request)

@@ -1,0 +1,179 @@
+"""The container set-up, checked without a Docker engine.
+
+docker-compose.yml is loaded and its `web` environment resolved the way
+Compose would (from .env.example plus the secrets an operator fills in); the
+settings must then load and pass `check --deploy` with exactly that
+environment. The Dockerfile's commands must be the ones CI runs
+(bench/prodserver.py, used by `make smoke`).
+"""
+
+import json
+import os
+import re
+import secrets
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench import prodserver
+from scripts.lock import closure, render
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+SETTINGS = (ROOT / "config" / "settings.py").read_text()
+GUNICORN_CONF = (ROOT / "gunicorn.conf.py").read_text()
+
+# Read by the settings: os.environ.get("X"...), env_bool("X", ...), env_database("X", ...).
+ENV_READ = re.compile(r"""(?:environ\.get|env_\w+)\(\s*["']([A-Z_]+)["']""")
+
+
+def dotenv(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+def interpolate(value: str, variables: dict[str, str]) -> str:
+    """Compose's ${NAME}, ${NAME:-default} and ${NAME:?error}."""
+
+    def one(match: re.Match[str]) -> str:
+        name, op, arg = match.group(1), match.group(2), match.group(3)
+        current = variables.get(name, "")
+        if op == ":?" and not current:
+            raise AssertionError(f"compose requires {name}: {arg}")
+        if op == ":-" and not current:
+            return arg
+        return current
+
+    return re.sub(r"\$\{([A-Z_]+)(?:(:-|:\?)([^}]*))?\}", one, value)
+
+
+def operator_variables() -> dict[str, str]:
+    """.env.example with its blanks filled in, as the operator is told to."""
+    variables = dotenv(ROOT / ".env.example")
+    variables["SECRET_KEY"] = secrets.token_urlsafe(50)
+    variables["POSTGRES_PASSWORD"] = secrets.token_hex(24)
+    return variables
+
+
+def web_environment() -> dict[str, str]:
+    variables = operator_variables()
+    environment = COMPOSE["services"]["web"]["environment"]
+    return {name: interpolate(str(value), variables) for name, value in environment.items()}
+
+
+def test_it_passes_check_deploy_with_exactly_the_web_services_environment():
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    env.update(web_environment())
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_it_gives_web_every_variable_production_requires():
+    env = web_environment()
+    assert env["DEBUG"] == "False"
+    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "CACHE_URL", "DATABASE_URL"):
+        assert env[name], name
+    assert env["DATABASE_URL"].startswith("postgres://") and "@db:5432/" in env["DATABASE_URL"]
+    assert env["CACHE_URL"].startswith("redis://redis:")
+
+
+def test_it_documents_every_variable_the_settings_and_gunicorn_read():
+    read = set(ENV_READ.findall(SETTINGS)) | set(ENV_READ.findall(GUNICORN_CONF))
+    assert {"SECRET_KEY", "DATABASE_URL", "CACHE_URL", "NUM_PROXIES"} <= read
+    example = (ROOT / ".env.example").read_text()
+    deploy_doc = (ROOT / "docs" / "deploy.md").read_text()
+    provided = set(COMPOSE["services"]["web"]["environment"])
+    for name in read:
+        assert name in provided or name in example or name in deploy_doc, name
+        assert f"`{name}`" in deploy_doc, f"{name} is not in docs/deploy.md"
+
+
+def test_it_gives_the_database_a_named_volume_and_a_health_check():
+    db = COMPOSE["services"]["db"]
+    assert db["image"] == "postgres:16"
+    volume, _, mount = db["volumes"][0].partition(":")
+    assert volume in COMPOSE["volumes"] and mount == "/var/lib/postgresql/data"
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+
+
+def test_it_starts_web_only_when_the_database_and_cache_are_healthy():
+    depends = COMPOSE["services"]["web"]["depends_on"]
+    assert depends["db"]["condition"] == "service_healthy"
+    assert depends["redis"]["condition"] == "service_healthy"
+
+
+def test_it_health_checks_web_on_a_view_that_exists():
+    command = " ".join(COMPOSE["services"]["web"]["healthcheck"]["test"])
+    assert "/healthz" in command
+    # The path is exempt from the HTTPS redirect, or the check would follow it and fail.
+    assert "http://127.0.0.1:8000/healthz" in command
+
+
+def dockerfile_instructions(keyword: str) -> list[str]:
+    joined = DOCKERFILE.replace("\\\n", " ")
+    return [
+        line[len(keyword) :].strip() for line in joined.splitlines() if line.startswith(keyword)
+    ]
+
+
+def test_it_builds_from_python_311_slim_as_a_non_root_user():
+    assert dockerfile_instructions("FROM ") == ["python:3.11-slim"]
+    users = dockerfile_instructions("USER ")
+    assert users and users[-1] not in ("root", "0")
+
+
+def test_it_installs_the_libraries_weasyprint_needs():
+    installs = " ".join(dockerfile_instructions("RUN "))
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"):
+        assert package in installs
+
+
+def test_it_installs_exactly_the_locked_requirements():
+    runs = dockerfile_instructions("RUN ")
+    assert any("pip install --no-deps -r requirements.lock" in run for run in runs)
+
+
+def test_the_lock_is_the_runtime_closure_of_pyproject_as_installed():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert (ROOT / "requirements.lock").read_text() == render(closure(project["dependencies"]))
+
+
+def test_the_images_commands_are_the_ones_ci_runs():
+    runs = dockerfile_instructions("RUN ")
+    collect = shlex.join(prodserver.COLLECTSTATIC)
+    assert any(run.endswith(collect) for run in runs), "collectstatic at build"
+    command = json.loads(dockerfile_instructions("CMD ")[0])
+    assert command[:2] == ["sh", "-c"]
+    steps = [shlex.split(step) for step in command[2].split("&&")]
+    assert steps[0] == prodserver.MIGRATE
+    assert steps[1] == ["exec", *prodserver.GUNICORN]
+    # gunicorn reads gunicorn.conf.py from the working directory: it must be in the image.
+    assert any("gunicorn.conf.py" in copy for copy in dockerfile_instructions("COPY "))
+    makefile = (ROOT / "Makefile").read_text()
+    assert "bench/smoke.py" in makefile
+    assert "make smoke" in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("path", ["templates", "static", "config", "screening", "manage.py"])
+def test_the_image_copies_what_the_app_needs(path):
+    copies = " ".join(dockerfile_instructions("COPY "))
+    assert re.search(rf"(^|\s){re.escape(path)}(\s|$)", copies), path
