@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/stride_test
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: setup run test test-pg lint typecheck verify browser-deps bench bench-score bench-steps \
+.PHONY: setup run test test-pg lint typecheck verify browser-deps bench bench-score bench-steps bench-pdf \
 	bench-http bench-journey smoke audit lock
 
 $(BIN)/python:
@@ -57,6 +57,11 @@ bench-score: setup
 bench-steps: setup
 	$(BIN)/python bench/bench_steps.py
 
+# The clinician's PDF: full report vs a one-page WeasyPrint baseline, cached
+# download, peak RSS after 10 and 300 renders (bench/bench_pdf.py).
+bench-pdf: setup
+	$(BIN)/python bench/bench_pdf.py
+
 # The requests as the image serves them: gunicorn, DEBUG=False, PostgreSQL, Redis.
 # Needs PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379 (as CI has).
 smoke: setup
@@ -70,7 +75,7 @@ bench-journey: setup
 	$(BIN)/python bench/bench_http.py --journey
 
 # Every bench-* target above, then one summary table (bench/run_all.py).
-bench: setup bench-steps
+bench: setup bench-steps bench-pdf
 	$(BIN)/python bench/run_all.py
 
 # requirements.lock: the runtime dependencies as installed; the image and pip-audit use it.
