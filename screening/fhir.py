@@ -660,7 +660,6 @@ def result_observations(
     data = result.to_dict()
     explanations = data["explanations"]
     base = {
-        "resourceType": "Observation",
         "status": "final",
         "category": [OBSERVATION_CATEGORY_SURVEY],
         "effectiveDateTime": effective.isoformat(),
@@ -669,7 +668,8 @@ def result_observations(
     members: list[tuple[str, dict[str, Any]]] = []
 
     def add(key: str, fields: dict[str, Any]) -> None:
-        members.append((key, {"id": observation_id(response_id, key), **base, **fields}))
+        observation = {"resourceType": "Observation", "id": observation_id(response_id, key)}
+        members.append((key, {**observation, **base, **fields}))
 
     add(
         "definition_verdict",
@@ -739,6 +739,7 @@ def result_observations(
         )
     headline = CATEGORY_TEXTS[result.category][0]
     panel = {
+        "resourceType": "Observation",
         "id": observation_id(response_id, "result"),
         "extension": [{"url": SCORING_VERSION_EXTENSION, "valueString": data["scoring_version"]}],
         **base,
