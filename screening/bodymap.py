@@ -35,10 +35,10 @@ FRONT_PROFILE = (
     (240, 15, 14),
     (265, 17, 14),
     (300, 13, 11),
-    (335, 9, 8),
-    (352, 9, 8),
-    (372, 12, 10),
-    (400, 14, 12),
+    (335, 10, 9),
+    (352, 10, 9),
+    (372, 14, 11),
+    (400, 16, 13),
 )
 BACK_PROFILE = (
     (30, 36, 22),
@@ -50,13 +50,13 @@ BACK_PROFILE = (
     (240, 19, 16),
     (265, 20, 17),
     (300, 14, 12),
-    (335, 8, 7),
-    (352, 9, 8),
-    (380, 11, 9),
-    (400, 10, 9),
+    (335, 9, 8),
+    (352, 10, 9),
+    (380, 12, 10),
+    (400, 11, 10),
 )
 # (height, distance of the leg's centre line from the middle of the view)
-CENTRE_LINE = ((30, 26), (200, 21), (400, 20))
+CENTRE_LINE = ((30, 26), (200, 22), (400, 25))
 
 # region code -> (view, top, bottom)
 REGION_SLICES: dict[str, tuple[tuple[str, float, float], ...]] = {
@@ -89,7 +89,7 @@ FIRST_REGION_WORDS = {
 
 VIEW_WIDTH = 170
 VIEW_GAP = 30
-TOP = 40  # room for the view titles
+TOP = 42  # room for the view titles
 HEIGHT = TOP + 400 + 42  # legs, then the leg labels
 
 
@@ -156,11 +156,11 @@ def _trunk_path(view_left: float) -> str:
     middle = view_left + VIEW_WIDTH / 2
     left, right = middle - 62, middle + 62
     return (
-        f"M{left + 4:.1f},{TOP:.1f} L{right - 4:.1f},{TOP:.1f} "
-        f"Q{right + 1:.1f},{TOP + 18:.1f} {right:.1f},{TOP + 36:.1f} "
+        f"M{left + 4:.1f},{TOP + 10:.1f} L{right - 4:.1f},{TOP + 10:.1f} "
+        f"Q{right + 1:.1f},{TOP + 22:.1f} {right:.1f},{TOP + 36:.1f} "
         f"L{middle + 6:.1f},{TOP + 62:.1f} Q{middle:.1f},{TOP + 66:.1f} {middle - 6:.1f},"
-        f"{TOP + 62:.1f} L{left:.1f},{TOP + 36:.1f} Q{left - 1:.1f},{TOP + 18:.1f} "
-        f"{left + 4:.1f},{TOP:.1f} Z"
+        f"{TOP + 62:.1f} L{left:.1f},{TOP + 36:.1f} Q{left - 1:.1f},{TOP + 22:.1f} "
+        f"{left + 4:.1f},{TOP + 10:.1f} Z"
     )
 
 
@@ -192,9 +192,9 @@ def svg(regions: Iterable[str], first_region: str | None, side: str | None) -> S
     ]
     for view, title in (("front", _("Front")), ("back", _("Back"))):
         left = 0 if view == "front" else VIEW_WIDTH + VIEW_GAP
-        parts.append(_text(left + VIEW_WIDTH / 2, 16, title, "bm-title"))
+        parts.append(_text(left + VIEW_WIDTH / 2, 15, title, "bm-title"))
         seen_from = _("facing the runner") if view == "front" else _("from behind")
-        parts.append(_text(left + VIEW_WIDTH / 2, 30, seen_from, "bm-sub"))
+        parts.append(_text(left + VIEW_WIDTH / 2, 32, seen_from, "bm-sub"))
         trunk = _trunk_path(left)
         parts.append(f'<path d="{trunk}" fill="#ffffff" stroke="#333" stroke-width="0.7"/>')
         for leg_side in ("right", "left"):
@@ -223,11 +223,11 @@ def svg(regions: Iterable[str], first_region: str | None, side: str | None) -> S
                     f'<path d="{_slice_path(leg, top, bottom)}" fill="none" stroke="#000" '
                     'stroke-width="3.6" stroke-linejoin="round" class="bm-first"/>'
                 )
-            label_x = leg.centre(400)
+            label_x = leg.centre(400) + (-5 if leg.on_viewers_left else 5)
             label = _("Right") if leg_side == "right" else _("Left")
-            parts.append(_text(label_x, TOP + 400 + 20, label, "bm-leg"))
+            parts.append(_text(label_x, TOP + 400 + 21, label, "bm-leg"))
             if is_affected and side in ("left", "right", "both"):
-                parts.append(_text(label_x, TOP + 400 + 36, _("affected"), "bm-affected"))
+                parts.append(_text(label_x, TOP + 400 + 38, _("affected"), "bm-affected"))
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - numbers, constants and escaped labels only
 

@@ -263,6 +263,11 @@ class AnswerLine:
     question: str
     answer: str
 
+    @property
+    def question_then(self) -> str:
+        """The question ready to be followed by its answer on the same line."""
+        return self.question if self.question.endswith(("?", ":")) else f"{self.question}:"
+
 
 def _answer_lines(answers: Mapping[str, Any], item_ids: tuple[str, ...]) -> list[AnswerLine]:
     return [
@@ -276,21 +281,29 @@ def _answer_lines(answers: Mapping[str, Any], item_ids: tuple[str, ...]) -> list
 
 
 def _shown_answers(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The appendix: answered, shown items by section, in the form's order."""
-    sections = []
-    for section in instrument.SECTIONS:
+    """The appendix: answered, shown items in the form's steps and order.
+
+    The form asks the urgent questions first, on a step of their own, so the
+    appendix does too; every other item stays in its instrument section.
+    """
+    steps = [("safety", instrument.URGENT_ITEM_IDS)] + [
+        (section.id, tuple(i.id for i in section.items if i.id not in instrument.URGENT_ITEM_IDS))
+        for section in instrument.SECTIONS
+    ]
+    groups = []
+    for step_id, item_ids in steps:
         lines = []
-        for item in section.items:
-            if item.id not in answers or not item.is_shown(answers):
+        for item_id in item_ids:
+            if item_id not in answers or not instrument.ITEMS[item_id].is_shown(answers):
                 continue
-            if item.id in NARRATIVE_ITEMS:
+            if item_id in NARRATIVE_ITEMS:
                 text = _("see “In the runner's own words”")
             else:
-                text = answer_text(item.id, answers[item.id])
-            lines.append(AnswerLine(item.id, item_label(item.id), text))
+                text = answer_text(item_id, answers[item_id])
+            lines.append(AnswerLine(item_id, item_label(item_id), text))
         if lines:
-            sections.append({"title": section_title(section.id), "lines": lines})
-    return sections
+            groups.append({"title": section_title(step_id), "lines": lines})
+    return groups
 
 
 def _limit_grid(answers: Mapping[str, Any]) -> dict[str, Any]:
