@@ -856,13 +856,20 @@ def score_bundle(
 REFERENCE_SYSTEM = f"{CANONICAL_BASE}/submission-reference"
 
 
-def bundle_for_submissions(submissions: Iterable[Any], *, with_reference: bool = False) -> dict:
+FREE_TEXT_ITEM_IDS = frozenset(item_id for item_id, item in ITEMS.items() if item.kind is Kind.TEXT)
+
+
+def bundle_for_submissions(
+    submissions: Iterable[Any], *, with_reference: bool = False, include_free_text: bool = False
+) -> dict:
     """Stored submissions as one ``collection`` Bundle: per submission its response
     (id = ``public_id``, authored = ``created_on``) and the result Observations.
 
     ``with_reference`` adds the short reference people quote as the response's
     identifier; leave it off for research exports, where it could link a record
-    back to a person who quoted it. Works on any objects with ``answers``,
+    back to a person who quoted it. Free-text answers are left out unless
+    ``include_free_text`` (as in ``screening.exports``); the result does not
+    read them, so it is the same either way. Works on any objects with ``answers``,
     ``created_on``, ``public_id``, ``reference``, ``instrument_version`` and
     ``result()`` (``screening.models.Submission``).
     """
@@ -876,9 +883,12 @@ def bundle_for_submissions(submissions: Iterable[Any], *, with_reference: bool =
         identifier = (
             {"system": REFERENCE_SYSTEM, "value": submission.reference} if with_reference else None
         )
+        answers = submission.answers
+        if not include_free_text:
+            answers = {k: v for k, v in answers.items() if k not in FREE_TEXT_ITEM_IDS}
         entries.extend(
             _entries(
-                submission.answers,
+                answers,
                 submission.result(),
                 response_id=str(submission.public_id),
                 authored=submission.created_on,

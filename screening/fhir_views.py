@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from screening import fhir
 from screening.instrument import INSTRUMENT_ID, AnswersInvalid, validate
+from screening.ratelimit import ratelimit
 from screening.scoring import score
 
 MAX_BODY_BYTES = 64 * 1024
@@ -83,6 +84,7 @@ def _bundle(answers: dict[str, Any], authored: Any) -> JsonResponse:
 # Like the JSON API: no cookie is read or set, so there is no session to forge.
 @csrf_exempt
 @require_POST
+@ratelimit("api")
 def score_response(request: HttpRequest) -> HttpResponse:
     """``POST /fhir/QuestionnaireResponse/$score``: a response in, a Bundle out.
 

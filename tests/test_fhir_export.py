@@ -134,3 +134,15 @@ def test_it_refuses_a_submission_from_another_instrument_version(minimal_answers
     submission.instrument_version = "2"
     with pytest.raises(ValueError, match="instrument version 2"):
         fhir.bundle_for_submissions([submission])
+
+
+@pytest.mark.django_db
+def test_free_text_is_left_out_unless_asked_for(tmp_path, minimal_answers):
+    words = {"own_words": "It started after my first marathon", "what_helped": "Trails"}
+    submit({**minimal_answers, **words}, shared=True, day=datetime.date(2025, 3, 1))
+    call_command("export_fhir", "--out", str(tmp_path / "plain"))
+    call_command("export_fhir", "--out", str(tmp_path / "full"), "--free-text")
+    (plain,) = responses_of(bundles_in(tmp_path / "plain")[0])
+    (full,) = responses_of(bundles_in(tmp_path / "full")[0])
+    assert set(words).isdisjoint(fhir.answers_from_response(plain))
+    assert fhir.answers_from_response(full) == validate({**minimal_answers, **words})

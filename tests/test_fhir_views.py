@@ -251,3 +251,11 @@ def test_the_api_refuses_an_unknown_format(client, minimal_answers):
     response = post(client, f"{API}?format=xml", minimal_answers, "application/json")
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["format"]
+
+
+@pytest.mark.django_db
+def test_score_is_rate_limited_like_the_api(client, minimal_answers):
+    posted = response_for(minimal_answers)
+    with override_settings(RATELIMITS={"api": "2/60"}, RATELIMIT_ENABLED=True):
+        statuses = [post(client, SCORE, posted).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]

@@ -10,7 +10,8 @@ Writes into ``--out`` (default ``fhir-export``):
 Bundles left in ``--out`` by an earlier run are removed first, so that a
 submission whose consent was withdrawn since does not linger in the folder.
 Only ``share_for_research=True`` submissions are read. The responses carry
-the day, never the time, and no reference a person could quote.
+the day, never the time, and no reference a person could quote; free-text
+answers only with ``--free-text``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size", type=int, default=500, help="submissions per Bundle (default 500)"
         )
+        parser.add_argument(
+            "--free-text",
+            action="store_true",
+            help="include the free-text answers (left out by default, as in the reviewer export)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         batch_size: int = options["batch_size"]
@@ -69,7 +75,10 @@ class Command(BaseCommand):
         for batch in _batches(batch_size):
             bundles += 1
             submissions += len(batch)
-            _write(out / f"Bundle-{bundles:04d}.json", fhir.bundle_for_submissions(batch))
+            _write(
+                out / f"Bundle-{bundles:04d}.json",
+                fhir.bundle_for_submissions(batch, include_free_text=options["free_text"]),
+            )
         self.stdout.write(
             f"Wrote the Questionnaire, 2 code systems and {bundles} Bundle(s) "
             f"with {submissions} consented submission(s) to {out}"
