@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,23 +29,35 @@ from screening.scoring import (
     score,
 )
 
-# Session keys: the hash links the browser to its draft or submission; the
-# code itself is kept only so the pages can show it again (see README).
+# The session holds only the code's hash, which links the browser to its draft
+# or submission. The code itself never reaches the server's storage: so that
+# every page can show it again, it lives in a signed, HttpOnly cookie in the
+# runner's own browser, gone when the browser closes.
 HASH_KEY = "journey_hash"
-CODE_KEY = "journey_code"
+CODE_COOKIE = "resume_code"
+CODE_COOKIE_SALT = "screening.resume-code"
 
 BAD_INPUT = 400
 
 
-def _link(session: SessionBase, code: str) -> None:
-    session.cycle_key()
-    session[HASH_KEY] = journey.hash_code(code)
-    session[CODE_KEY] = code
+def _link(request: HttpRequest, response: HttpResponse, code: str) -> HttpResponse:
+    request.session.cycle_key()
+    request.session[HASH_KEY] = journey.hash_code(code)
+    response.set_signed_cookie(
+        CODE_COOKIE,
+        code,
+        salt=CODE_COOKIE_SALT,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
-def _unlink(session: SessionBase) -> None:
-    session.pop(HASH_KEY, None)
-    session.pop(CODE_KEY, None)
+def _unlink(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    request.session.pop(HASH_KEY, None)
+    response.delete_cookie(CODE_COOKIE, samesite="Lax")
+    return response
 
 
 def _draft(request: HttpRequest) -> Draft | None:
@@ -60,8 +71,10 @@ def _submission(request: HttpRequest) -> Submission | None:
 
 
 def _shown_code(request: HttpRequest) -> str:
-    code = request.session.get(CODE_KEY)
-    return journey.format_code(code) if code else ""
+    code = request.get_signed_cookie(CODE_COOKIE, default=None, salt=CODE_COOKIE_SALT)
+    if not code or journey.hash_code(code) != request.session.get(HASH_KEY):
+        return ""
+    return journey.format_code(code)
 
 
 def _step_url(step_id: str, *, to_review: bool = False) -> str:
@@ -98,8 +111,7 @@ def about(request: HttpRequest) -> HttpResponse:
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
     """A fresh start: forget any earlier draft in this browser (it stays reachable by code)."""
-    _unlink(request.session)
-    return redirect("journey-step", step_id=journey.STEP_IDS[0])
+    return _unlink(request, redirect("journey-step", step_id=journey.STEP_IDS[0]))
 
 
 @require_POST
@@ -121,10 +133,8 @@ def resume(request: HttpRequest) -> HttpResponse:
             % {"days": journey.KEEP_DAYS},
         )
         return _home(request, form, status=BAD_INPUT)
-    _link(request.session, code)
-    if draft is not None:
-        return HttpResponseRedirect(_where_to_continue(draft))
-    return redirect("journey-result")
+    where = _where_to_continue(draft) if draft is not None else reverse("journey-result")
+    return _link(request, HttpResponseRedirect(where), code)
 
 
 def _field_rows(form: StepForm) -> list[dict[str, Any]]:
@@ -205,16 +215,21 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         if not form.is_valid():
             return _render_step(request, step_id, form, to_review=to_review, status=BAD_INPUT)
         step_answers = form.answers()
+    new_code = None
     if draft is None:
-        draft, code = journey.start_draft()
-        _link(request.session, code)
+        draft, new_code = journey.start_draft()
     journey.save_step(draft, step_id, step_answers)
+    response = HttpResponseRedirect(_after_step(draft, step_id, to_review=to_review))
+    return _link(request, response, new_code) if new_code else response
+
+
+def _after_step(draft: Draft, step_id: str, *, to_review: bool) -> str:
     if step_id == journey.STEP_IDS[0] and journey.urgent_answers(draft.answers):
-        return redirect("journey-help")
+        return reverse("journey-help")
     if to_review and journey.first_open_step(draft.completed_steps) is None:
-        return redirect("journey-review")
+        return reverse("journey-review")
     following = journey.following_step(step_id)
-    return HttpResponseRedirect(_step_url(following) if following else reverse("journey-review"))
+    return _step_url(following) if following else reverse("journey-review")
 
 
 def help_now(request: HttpRequest) -> HttpResponse:
@@ -409,10 +424,9 @@ def delete(request: HttpRequest) -> HttpResponse:
         code_hash = journey.hash_code(code) if code else linked
         assert code_hash is not None
         deleted = journey.delete_everything(code_hash)
-        if code_hash == linked or not code:
-            _unlink(request.session)
         if deleted or not code:
-            return render(request, "screening/deleted.html", {})
+            response = render(request, "screening/deleted.html", {})
+            return _unlink(request, response) if code_hash == linked else response
         form.add_error("code", _("No answers were found for this code. Check it and try again."))
     status = BAD_INPUT if request.method == "POST" else 200
     context = {"form": form, "has_linked": has_linked, "code": _shown_code(request)}

@@ -74,3 +74,15 @@ EXPECTED_ANSWERS: dict[str, Any] = {
     "typical_easy_road": "no_limit",
     "own_words": "My right leg <b>flops</b> after 5 km.",
 }
+
+
+def code_of(client) -> str:
+    """The resume code, as the runner's browser holds it (a signed cookie)."""
+    from django.test import RequestFactory
+
+    from screening.views import CODE_COOKIE, CODE_COOKIE_SALT
+
+    request = RequestFactory().get(
+        "/", HTTP_COOKIE=f"{CODE_COOKIE}={client.cookies[CODE_COOKIE].value}"
+    )
+    return request.get_signed_cookie(CODE_COOKIE, salt=CODE_COOKIE_SALT)

@@ -9,7 +9,7 @@ import pytest
 from screening import journey
 from screening.models import Draft, Submission
 from screening.scoring import score
-from tests.journey_helpers import EXPECTED_ANSWERS, STEP_POSTS
+from tests.journey_helpers import EXPECTED_ANSWERS, STEP_POSTS, code_of
 
 
 def step_url(step_id: str) -> str:
@@ -248,10 +248,6 @@ def resume(client, code: str):
     return client.post("/resume/", {"code": code})
 
 
-def code_of(client) -> str:
-    return client.session["journey_code"]
-
-
 @pytest.mark.django_db
 def test_a_code_resumes_the_draft_where_the_runner_left(client, django_user_model):
     from django.test import Client
@@ -273,6 +269,19 @@ def test_only_a_hash_of_the_code_is_stored(client):
     draft = the_draft()
     assert code not in draft.code_hash and len(draft.code_hash) == 64
     assert draft.code_hash == journey.hash_code(code)
+
+
+@pytest.mark.django_db
+def test_the_code_is_never_in_the_session_store(client):
+    """The session row links the browser by the code's hash only; the plain code
+    lives in the runner's own browser as a signed cookie."""
+    from django.contrib.sessions.models import Session
+
+    complete_steps(client, until="symptoms")
+    code = code_of(client)
+    stored = [s.get_decoded() for s in Session.objects.all()]
+    assert stored and all(code not in str(data) for data in stored)
+    assert journey.format_code(code) in client.get("/step/symptoms/").content.decode()
 
 
 @pytest.mark.django_db
