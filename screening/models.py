@@ -12,11 +12,12 @@ import secrets
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from screening import scoring
-from screening.instrument import INSTRUMENT_VERSION
+from screening.instrument import INSTRUMENT_VERSION, LIMIT_ACTIVITIES
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -35,6 +36,32 @@ def flag_mask(codes: list[str]) -> int:
     """One bit per flag, in the order of ``scoring.FLAG_RULES``, for indexed filtering."""
     bits = {rule.code: 1 << i for i, rule in enumerate(scoring.FLAG_RULES)}
     return sum(bits[code] for code in codes)
+
+
+def criteria_mask(result: scoring.Result) -> int:
+    """One bit per supported criterion, in the order of ``scoring.CRITERIA_IDS``."""
+    bits = {cid: 1 << i for i, cid in enumerate(scoring.CRITERIA_IDS)}
+    return sum(bits[cid] for cid, status in result.criteria if status is scoring.Support.SUPPORTED)
+
+
+def limits_mask(answers: dict[str, Any], scale: str) -> int:
+    """The limitation grid at one scale ("worst" or "typical") as bits, for fast statistics.
+
+    Bit i (activity i of ``LIMIT_ACTIVITIES``) is set when the runner was
+    limited or could not run it; bit 9 + i when they rated the activity at all
+    (anything but "not tried" or no answer).
+
+    >>> limits_mask({"typical_easy_road": "cannot", "typical_easy_trails": "no_limit"}, "typical")
+    1538
+    """
+    mask = 0
+    for i, activity in enumerate(LIMIT_ACTIVITIES):
+        level = answers.get(f"{scale}_{activity}")
+        if level in ("no_limit", "limited", "cannot"):
+            mask |= 1 << (i + len(LIMIT_ACTIVITIES))
+        if level in ("limited", "cannot"):
+            mask |= 1 << i
+    return mask
 
 
 class Draft(models.Model):
@@ -73,9 +100,26 @@ class Submission(models.Model):
     share_for_research = models.BooleanField(default=False, db_index=True)
     consent_version = models.CharField(max_length=16, blank=True)
     consent_on = models.DateField(null=True, blank=True)
+    # Copied from the answers and the result by fields_from, so that the
+    # reviewer's statistics read small columns instead of every answers object.
+    age = models.PositiveSmallIntegerField(null=True, blank=True)
+    onset_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    sex = models.CharField(max_length=12, blank=True, default="")
+    criteria_mask = models.PositiveSmallIntegerField(default=0)
+    limits_worst = models.IntegerField(default=0)
+    limits_typical = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["share_for_research", "-created_on"])]
+        indexes = [
+            models.Index(fields=["share_for_research", "-created_on"]),
+            # The reviewer's list: shared submissions, newest first, one page at a
+            # time; also the source of the list's estimated count (pg_class.reltuples).
+            models.Index(
+                fields=["-created_on", "-id"],
+                name="submission_consented_recent",
+                condition=models.Q(share_for_research=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -95,7 +139,52 @@ class Submission(models.Model):
             "flag_mask": flag_mask(result.flag_codes),
             "side": answers.get("side", ""),
             "onset_band": result.axis1.age_at_onset,
+            "age": answers.get("age"),
+            "onset_age": answers.get("onset_age"),
+            "sex": answers.get("sex", ""),
+            "criteria_mask": criteria_mask(result),
+            "limits_worst": limits_mask(answers, "worst"),
+            "limits_typical": limits_mask(answers, "typical"),
         }
 
     def result(self) -> scoring.Result:
         return scoring.score(self.answers)
+
+
+class AuditEntry(models.Model):
+    """One staff action on shared submissions: who, what, which object or filter, when.
+
+    Written by ``screening.audit.record``; the admin shows entries to data
+    stewards and offers no way to add, change or delete one.
+    """
+
+    class Action(models.TextChoices):
+        LIST = "list", "viewed the list"
+        VIEW = "view", "viewed a submission"
+        STATS = "stats", "viewed the statistics"
+        EXPORT = "export", "exported"
+        DELETE = "delete", "deleted a submission"
+        PURGE = "purge", "ran retention"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Kept as text too, so the trail still names the person after the account is gone.
+    username = models.CharField(max_length=150)
+    action = models.CharField(max_length=8, choices=Action.choices, db_index=True)
+    object_ref = models.CharField("reference", max_length=64, blank=True)
+    query = models.TextField("filter", blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit log"
+        ordering = ["-at", "-id"]
+        permissions = [
+            ("export_free_text", "Can export the runners' free text"),
+            ("run_retention", "Can run the retention purge"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_ref}".strip()

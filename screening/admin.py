@@ -1,0 +1,745 @@
+"""The reviewer's workspace: consented submissions, read only, audited.
+
+Roles (groups made by migration 0003): ``reviewers`` may view the list, the
+detail, the statistics and the exports; ``data stewards`` may also delete,
+export free text, read the audit log and run retention. Nobody, superusers
+included, can add or change a submission.
+
+Everything here starts from :meth:`SubmissionAdmin.get_queryset`, which keeps
+only submissions whose runner agreed to share them; the statistics and
+exports reuse the changelist's filtering, so they see exactly what the list
+shows.
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import cached_property
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.dateparse import parse_date
+from django.utils.html import format_html_join
+from django.views.decorators.http import require_POST
+
+from screening import audit, charts, exports, instrument, scoring, stats
+from screening.models import AuditEntry, Submission
+from screening.ratelimit import ratelimit
+
+admin.site.site_header = "Stride Screen reviewers"
+admin.site.site_title = "Stride Screen reviewers"
+admin.site.index_title = "Shared submissions"
+# Login attempts per client are throttled (keyed hash of the address, in the
+# cache); django-axes locks out a username after repeated failures.
+admin.site.login = ratelimit("login")(admin.site.login)  # type: ignore[method-assign]
+
+COUNT_CAP = 10_000
+RECENT_INDEX = "submission_consented_recent"
+
+
+# --- human wording ------------------------------------------------------------------
+
+
+def _humanise(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+def item_label(item_id: str) -> str:
+    """The question as the runner read it (screening.questions), else a readable id."""
+    try:
+        from screening import questions
+    except ImportError:
+        return _humanise(item_id)
+    try:
+        return str(questions.label(item_id))
+    except (KeyError, AttributeError):
+        return _humanise(item_id)
+
+
+def code_label(item_id: str, code: str) -> str:
+    try:
+        from screening import questions
+    except ImportError:
+        return _humanise(code)
+    try:
+        return str(questions.code_label(item_id, code))
+    except (KeyError, AttributeError):
+        return _humanise(code)
+
+
+def step_title(section_id: str) -> str:
+    try:
+        from screening import questions
+
+        return str(questions.STEP_TITLES[section_id])
+    except (ImportError, KeyError, AttributeError):
+        return _humanise(section_id)
+
+
+def answer_text(item_id: str, value: Any) -> str:
+    item = instrument.ITEMS[item_id]
+    if item.kind is instrument.Kind.MULTI:
+        return ", ".join(code_label(item_id, code) for code in value)
+    if item.kind is instrument.Kind.ENUM:
+        return code_label(item_id, value)
+    return str(value)
+
+
+CATEGORY_LABELS = {c.value: scoring.CATEGORY_TEXTS[c][0] for c in scoring.Category}
+PATTERN_LABELS = {
+    "hip_thigh": "Hip and thigh",
+    "calf_shin": "Calf and shin",
+    "foot_ankle": "Foot and ankle",
+    "unknown": "Unknown",
+}
+FLAG_TITLES = {rule.code: rule.title for rule in scoring.FLAG_RULES}
+
+
+# --- filters ------------------------------------------------------------------------
+
+
+class ChoicesFilter(admin.SimpleListFilter):
+    """Equality on one indexed column with a fixed list of choices (no DISTINCT query)."""
+
+    field_name = ""
+    choices_list: tuple[tuple[str, str], ...] = ()
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return self.choices_list
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value is None:
+            return queryset
+        if value not in {code for code, _ in self.lookup_choices}:
+            raise IncorrectLookupParameters(f"unknown {self.parameter_name}")
+        return queryset.filter(**{self.field_name: value})
+
+
+def choices_filter(field_name: str, title: str, choices: Any) -> type[ChoicesFilter]:
+    return type(
+        f"{field_name.title()}Filter",
+        (ChoicesFilter,),
+        {
+            "title": title,
+            "parameter_name": field_name,
+            "field_name": field_name,
+            "choices_list": tuple((str(code), str(label)) for code, label in choices),
+        },
+    )
+
+
+class VersionFilter(ChoicesFilter):
+    """Versions present among consented submissions (cached: a distinct scan is not free)."""
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        key = f"stride-admin-{self.field_name}"
+        versions = cache.get(key)
+        if versions is None:
+            versions = sorted(
+                Submission.objects.filter(share_for_research=True)
+                .order_by()
+                .values_list(self.field_name, flat=True)
+                .distinct()
+            )
+            cache.set(key, versions, 600)
+        return [(v, v) for v in versions]
+
+
+class InstrumentVersionFilter(VersionFilter):
+    title = "instrument version"
+    parameter_name = field_name = "instrument_version"
+
+
+class ScoringVersionFilter(VersionFilter):
+    title = "scoring version"
+    parameter_name = field_name = "scoring_version"
+
+
+class FlagsFilter(admin.SimpleListFilter):
+    """Several flags at once: a submission matches when it has every chosen flag.
+
+    The choice is a comma-separated list in ``?flags=``; each link adds or
+    removes one flag. Matching tests bits of ``flag_mask``
+    (``flag_mask & wanted = wanted``), which works on SQLite and PostgreSQL.
+    """
+
+    title = "flags (all of)"
+    parameter_name = "flags"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return [(rule.code, rule.title) for rule in scoring.FLAG_RULES]
+
+    def chosen(self) -> list[str]:
+        value = self.value()
+        if not value:
+            return []
+        codes = [code for code in value.split(",") if code]
+        if any(code not in stats.FLAG_CODES for code in codes):
+            raise IncorrectLookupParameters("unknown flag")
+        return codes
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        codes = self.chosen()
+        if not codes:
+            return queryset
+        from screening.models import flag_mask
+
+        wanted = flag_mask(codes)
+        return queryset.alias(_flag_bits=F("flag_mask").bitand(wanted)).filter(_flag_bits=wanted)
+
+    def choices(self, changelist: ChangeList) -> Any:
+        try:
+            chosen = self.chosen()
+        except IncorrectLookupParameters:
+            chosen = []
+        yield {
+            "selected": not chosen,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "All",
+        }
+        for code, title in self.lookup_choices:
+            toggled = [c for c in chosen if c != code] if code in chosen else [*chosen, code]
+            yield {
+                "selected": code in chosen,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: ",".join(toggled)} if toggled else {},
+                    [] if toggled else [self.parameter_name],
+                ),
+                "display": title,
+            }
+
+
+class DateRangeFilter(admin.ListFilter):
+    """Submission date from / to (inclusive), as two date fields in a small GET form."""
+
+    title = "date submitted"
+    template = "admin/screening/date_range_filter.html"
+    parameters = ("created_from", "created_to")
+
+    def __init__(self, request: HttpRequest, params: Any, model: Any, model_admin: Any):
+        super().__init__(request, params, model, model_admin)
+        for name in self.parameters:
+            if name in params:
+                self.used_parameters[name] = params.pop(name)[-1]
+        self.other_params = [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name not in self.parameters and name != "p"
+            for value in values
+        ]
+
+    def has_output(self) -> bool:
+        return True
+
+    def expected_parameters(self) -> list[str]:
+        return list(self.parameters)
+
+    def choices(self, changelist: ChangeList) -> Any:
+        return []
+
+    def dates(self) -> dict[str, datetime.date]:
+        parsed = {}
+        for name in self.parameters:
+            raw = self.used_parameters.get(name)
+            if raw:
+                try:
+                    value = parse_date(raw)
+                except ValueError:
+                    value = None
+                if value is None:
+                    raise IncorrectLookupParameters(f"{name} is not a date")
+                parsed[name] = value
+        return parsed
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        dates = self.dates()
+        if "created_from" in dates:
+            queryset = queryset.filter(created_on__gte=dates["created_from"])
+        if "created_to" in dates:
+            queryset = queryset.filter(created_on__lte=dates["created_to"])
+        return queryset
+
+    def value_of(self, name: str) -> str:
+        return self.used_parameters.get(name, "")
+
+    @property
+    def created_from(self) -> str:
+        return self.value_of("created_from")
+
+    @property
+    def created_to(self) -> str:
+        return self.value_of("created_to")
+
+
+# --- counting without count(*) --------------------------------------------------------
+
+
+class EstimatedCountPaginator(Paginator):
+    """Counts that stay cheap on a million rows.
+
+    Unfiltered on PostgreSQL, the count is the planner's estimate of rows in
+    the partial index of consented submissions (``pg_class.reltuples``, kept
+    fresh by autovacuum/ANALYZE). Filtered, the count stops at ``COUNT_CAP``:
+    the page shows "more than 10,000" rather than scanning every match.
+    """
+
+    def __init__(self, *args: Any, estimate: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.estimate = estimate
+        self.estimated = False
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        if self.estimate and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [RECENT_INDEX])
+                row = cursor.fetchone()
+            if row and row[0] > COUNT_CAP:
+                self.estimated = True
+                return int(row[0])
+        counted = self.object_list.order_by()[: COUNT_CAP + 1].count()
+        if counted > COUNT_CAP:
+            self.capped = True
+            return COUNT_CAP
+        return counted
+
+
+class FilterOnlyChangeList(ChangeList):
+    """A changelist that applies the filters but fetches no page (for stats and exports)."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        self.result_count = 0
+        self.full_result_count = None
+        self.result_list = []
+        self.can_show_all = False
+        self.multi_page = False
+        self.show_full_result_count = False
+        self.show_admin_actions = False
+        self.paginator = None
+
+
+# --- the submission admin ----------------------------------------------------------
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "created_on",
+        "category_label",
+        "pattern",
+        "criteria_supported",
+        "flag_list",
+        "side",
+        "onset_band",
+        "instrument_version",
+        "scoring_version",
+    )
+    list_display_links = ("reference",)
+    list_filter = (
+        choices_filter("category", "category", CATEGORY_LABELS.items()),
+        choices_filter("pattern", "pattern", PATTERN_LABELS.items()),
+        choices_filter("criteria_supported", "criteria supported", ((n, n) for n in range(0, 9))),
+        FlagsFilter,
+        choices_filter("side", "side", ((s, _humanise(s)) for s in stats.SIDES)),
+        choices_filter(
+            "onset_band", "age at onset", ((b, _humanise(b)) for b in stats.ONSET_BANDS)
+        ),
+        InstrumentVersionFilter,
+        ScoringVersionFilter,
+        DateRangeFilter,
+    )
+    search_fields = ("reference",)
+    search_help_text = "Exact reference, e.g. 7KQ2M9XD"
+    ordering = ("-created_on", "-id")
+    list_per_page = 50
+    list_max_show_all = 200
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    actions = ["delete_selected"]
+    change_list_template = "admin/screening/submission/change_list.html"
+
+    # Nobody adds or edits a submission; answers and result are what the runner sent.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [f.name for f in Submission._meta.fields]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).filter(share_for_research=True)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """Exact reference only: it uses the unique index (no LIKE scan)."""
+        term = search_term.strip().upper()
+        if not term:
+            return queryset, False
+        return queryset.filter(reference=term), False
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> Paginator:
+        return EstimatedCountPaginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            estimate=not audit.filter_string(request),
+        )
+
+    @admin.display(description="category", ordering="category")
+    def category_label(self, obj: Submission) -> str:
+        return obj.category.replace("_", " ")
+
+    @admin.display(description="flags")
+    def flag_list(self, obj: Submission) -> str:
+        return ", ".join(code.replace("_", " ") for code in obj.flags) or "-"
+
+    # --- views -------------------------------------------------------------------
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("statistics/", wrap(self.statistics_view), name="screening_submission_stats"),
+            path("export/", wrap(self.export_view), name="screening_submission_export"),
+            path(
+                "export/aggregates/",
+                wrap(self.aggregate_export_view),
+                name="screening_submission_export_aggregates",
+            ),
+            path(
+                "retention/",
+                wrap(require_POST(self.retention_view)),
+                name="screening_submission_retention",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(
+            request,
+            {
+                **(extra_context or {}),
+                "filter_query": audit.filter_string(request),
+                "can_run_retention": request.user.has_perm("screening.run_retention"),
+            },
+        )
+        if getattr(response, "status_code", 0) == 200 and request.method == "GET":
+            audit.record(request, AuditEntry.Action.LIST)
+        return response
+
+    def filtered(self, request: HttpRequest) -> QuerySet:
+        """The consented submissions that the list would show for this request's filters."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = FilterOnlyChangeList(
+            request,
+            self.model,
+            list(self.list_display),
+            list(self.list_display_links),
+            self.get_list_filter(request),
+            None,
+            self.get_search_fields(request),
+            False,
+            self.list_per_page,
+            self.list_max_show_all,
+            (),
+            self,
+            [],
+            self.search_help_text,
+        )
+        return changelist.get_queryset(request)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        if request.method != "GET":
+            raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("No shared submission with this id.")
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        result = obj.result()
+        explanations = result.explanations()
+        sections = []
+        for section in instrument.SECTIONS:
+            rows = [
+                (item_label(item.id), answer_text(item.id, obj.answers[item.id]))
+                for item in section.items
+                if item.id in obj.answers and item.kind is not instrument.Kind.TEXT
+            ]
+            if rows:
+                sections.append((step_title(section.id), rows))
+        free_text = [
+            (item_label(item_id), obj.answers[item_id])
+            for item_id in exports.FREE_TEXT_ITEMS
+            if obj.answers.get(item_id)
+        ]
+        try:
+            pdf_url = reverse("submission-pdf", kwargs={"public_id": obj.public_id})
+        except NoReverseMatch:
+            pdf_url = ""
+        audit.record(request, AuditEntry.Action.VIEW, object_ref=obj.reference, query="")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Submission {obj.reference}",
+            "subtitle": None,
+            "obj": obj,
+            "result": result,
+            "category_meaning": explanations["category"],
+            "components": [
+                (scoring.COMPONENT_TITLES[cid], status.value.replace("_", " "), explanations[cid])
+                for cid, status in result.components
+            ],
+            "criteria": [
+                (
+                    cid,
+                    scoring.CRITERION_TITLES[cid],
+                    status.value.replace("_", " "),
+                    explanations[cid],
+                )
+                for cid, status in result.criteria
+            ],
+            "flags": [
+                (flag.severity.value, flag.rule.title, flag.rule.reason, flag.tests)
+                for flag in result.flags
+            ],
+            "axis1": result.axis1.to_dict(),
+            "sections": sections,
+            "free_text": free_text,
+            "pdf_url": pdf_url,
+            "has_delete_permission": self.has_delete_permission(request, obj),
+            "changelist_url": reverse("admin:screening_submission_changelist"),
+        }
+        return TemplateResponse(request, "admin/screening/submission/detail.html", context)
+
+    def delete_model(self, request: HttpRequest, obj: Submission) -> None:
+        audit.record(request, AuditEntry.Action.DELETE, object_ref=obj.reference, query="")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        references = list(queryset.values_list("reference", flat=True))
+        for reference in references:
+            audit.record(request, AuditEntry.Action.DELETE, object_ref=reference, query="")
+        super().delete_queryset(request, queryset)
+
+    def statistics_view(self, request: HttpRequest) -> HttpResponse:
+        try:
+            queryset = self.filtered(request)
+        except IncorrectLookupParameters:
+            return redirect(reverse("admin:screening_submission_stats") + "?e=1")
+        figures = stats.compute(queryset)
+        audit.record(request, AuditEntry.Action.STATS)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Statistics of shared submissions",
+            "subtitle": None,
+            "stats": figures,
+            "filter_query": audit.filter_string(request),
+            "bad_filter": request.GET.get("e") == "1",
+            **statistics_context(figures),
+        }
+        return TemplateResponse(request, "admin/screening/submission/statistics.html", context)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        fmt = request.GET.get("format", "")
+        if fmt not in ("csv", "jsonl"):
+            return TemplateResponse(
+                request,
+                "admin/screening/submission/export.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.opts,
+                    "title": "Export shared submissions",
+                    "subtitle": None,
+                    "filter_query": audit.filter_string(request),
+                    "filters": [
+                        (k, v)
+                        for k, values in request.GET.lists()
+                        if k not in ("format", "free_text")
+                        for v in values
+                    ],
+                    "can_export_free_text": request.user.has_perm("screening.export_free_text"),
+                },
+            )
+        include_free_text = request.GET.get("free_text") == "1"
+        if include_free_text and not request.user.has_perm("screening.export_free_text"):
+            raise PermissionDenied
+        params = request.GET.copy()
+        for name in ("format", "free_text"):
+            params.pop(name, None)
+        request.GET = params
+        try:
+            queryset = self.filtered(request).order_by("id")
+        except IncorrectLookupParameters:
+            return HttpResponse("These filters cannot be read.", status=400)
+        audit.record(
+            request,
+            AuditEntry.Action.EXPORT,
+            detail=f"{fmt}{' with free text' if include_free_text else ''}",
+        )
+        today = datetime.date.today().isoformat()
+        if fmt == "csv":
+            body = exports.csv_lines(queryset, include_free_text)
+            content_type = "text/csv; charset=utf-8"
+        else:
+            body = exports.jsonl_lines(queryset, include_free_text)
+            content_type = "application/x-ndjson; charset=utf-8"
+        response = StreamingHttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="submissions-{today}.{fmt}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def aggregate_export_view(self, request: HttpRequest) -> HttpResponse:
+        try:
+            queryset = self.filtered(request)
+        except IncorrectLookupParameters:
+            return HttpResponse("These filters cannot be read.", status=400)
+        rows = stats.aggregate_rows(stats.compute(queryset))
+        audit.record(request, AuditEntry.Action.EXPORT, detail="aggregates csv")
+        response = StreamingHttpResponse(
+            exports.aggregate_csv(rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="submission-aggregates.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def retention_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("screening.run_retention"):
+            raise PermissionDenied
+        from io import StringIO
+
+        out = StringIO()
+        call_command("purge_expired", stdout=out)
+        report = out.getvalue().strip()
+        audit.record(request, AuditEntry.Action.PURGE, query="", detail=report)
+        messages.info(request, f"Retention run: {report or 'nothing to delete'}")
+        return redirect("admin:screening_submission_changelist")
+
+
+def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
+    """Charts and table rows for the statistics template."""
+    category_items = [(CATEGORY_LABELS[c], figures.by_category[c]) for c in stats.CATEGORIES]
+    pattern_items = [(PATTERN_LABELS[p], figures.by_pattern[p]) for p in stats.PATTERNS]
+    side_items = [(_humanise(s), figures.by_side[s]) for s in stats.SIDES]
+    sex_items = [(_humanise(s), figures.by_sex[s]) for s in stats.SEXES]
+    criteria_items = [
+        (f"{cid} {scoring.CRITERION_TITLES[cid]}", figures.criteria_supported[cid])
+        for cid in stats.CRITERIA_IDS
+    ]
+    flag_items = [(FLAG_TITLES[code], figures.flags[code]) for code in stats.FLAG_CODES]
+    heat_rows = [
+        (
+            _humanise(activity),
+            [figures.limits[activity][scale].share for scale in ("worst", "typical")],
+        )
+        for activity in instrument.LIMIT_ACTIVITIES
+    ]
+    n = figures.n
+    return {
+        "category_chart": charts.bar_chart(
+            "chart-category", "Submissions by category", category_items, n
+        ),
+        "category_items": category_items,
+        "pattern_chart": charts.bar_chart(
+            "chart-pattern", "Submissions by pattern", pattern_items, n
+        ),
+        "pattern_items": pattern_items,
+        "side_chart": charts.bar_chart("chart-side", "Affected side", side_items, n),
+        "side_items": side_items,
+        "sex_items": sex_items,
+        "criteria_chart": charts.bar_chart(
+            "chart-criteria", "Criteria supported by the answers", criteria_items, n
+        ),
+        "criteria_items": criteria_items,
+        "flag_chart": charts.bar_chart("chart-flags", "Flags raised", flag_items, n),
+        "flag_items": flag_items,
+        "onset_chart": charts.histogram(
+            "chart-onset",
+            "Age at onset",
+            figures.onset_age.histogram,
+            "age when it began (years)",
+        ),
+        "duration_chart": charts.histogram(
+            "chart-duration",
+            "Years since onset",
+            figures.duration.histogram,
+            "years with the problem",
+        ),
+        "limits_chart": charts.heat_map(
+            "chart-limits",
+            "Share of runners limited, at worst and on a typical day",
+            heat_rows,
+            ["At worst", "Typical day"],
+        ),
+        "limit_rows": [
+            (
+                _humanise(activity),
+                figures.limits[activity]["worst"],
+                figures.limits[activity]["typical"],
+            )
+            for activity in instrument.LIMIT_ACTIVITIES
+        ],
+        "distributions": [
+            ("Age at onset (years)", figures.onset_age),
+            ("Years since onset", figures.duration),
+            ("Age now (years)", figures.current_age),
+        ],
+    }
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail: stewards read it; nobody adds, changes or deletes an entry."""
+
+    list_display = ("at", "username", "action", "object_ref", "query_display", "detail")
+    list_filter = ("action",)
+    search_fields = ("=username", "=object_ref")
+    ordering = ("-at", "-id")
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [f.name for f in AuditEntry._meta.fields]
+
+    @admin.display(description="filter")
+    def query_display(self, entry: AuditEntry) -> str:
+        return format_html_join(" ", "<code>{}</code>", ((entry.query,),)) if entry.query else "-"

@@ -1,0 +1,149 @@
+"""CSV and JSON Lines exports of consented submissions, streamed row by row.
+
+Quasi-identifiers are coarsened before they leave: age and age at onset
+become 5-year bands, and the free-text items are left out unless a data
+steward asks for them. Rows are read with ``iterator(chunk_size=...)`` and
+written to a ``StreamingHttpResponse``, so memory stays flat whatever the
+number of rows.
+
+CSV cells that a spreadsheet would run as a formula (starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return) get a leading apostrophe,
+as OWASP recommends for CSV injection.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+
+from screening.instrument import ITEMS, Kind
+
+CHUNK_SIZE = 2000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BAND_YEARS = 5
+
+FREE_TEXT_ITEMS = tuple(item_id for item_id, item in ITEMS.items() if item.kind is Kind.TEXT)
+BANDED_ITEMS = ("age", "onset_age")
+
+META_COLUMNS = (
+    "reference",
+    "created_on",
+    "instrument_version",
+    "scoring_version",
+    "category",
+    "pattern",
+    "criteria_supported",
+    "flags",
+    "onset_band",
+)
+# The affected side is an item too: it appears once, among the item columns.
+
+
+def age_band(value: int | None) -> str:
+    """A 5-year band such as ``"25-29"``; empty when not answered.
+
+    >>> [age_band(v) for v in (12, 24, 25, 100, None)]
+    ['10-14', '20-24', '25-29', '100-104', '']
+    """
+    if value is None:
+        return ""
+    start = value // BAND_YEARS * BAND_YEARS
+    return f"{start}-{start + BAND_YEARS - 1}"
+
+
+def neutralise(cell: str) -> str:
+    """Defuse a CSV cell that a spreadsheet would evaluate as a formula.
+
+    >>> [neutralise(s) for s in ("=1+1", "-2", "@SUM(A1)", "\\tx", "plain", "")]
+    ["'=1+1", "'-2", "'@SUM(A1)", "'\\tx", 'plain', '']
+    """
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def item_columns(include_free_text: bool) -> list[str]:
+    """The instrument items exported, in instrument order, banded items renamed."""
+    columns = []
+    for item_id in ITEMS:
+        if item_id in FREE_TEXT_ITEMS and not include_free_text:
+            continue
+        columns.append(f"{item_id}_band" if item_id in BANDED_ITEMS else item_id)
+    return columns
+
+
+def header(include_free_text: bool) -> list[str]:
+    return [*META_COLUMNS, *item_columns(include_free_text)]
+
+
+def _record(row: tuple[Any, ...], include_free_text: bool) -> dict[str, Any]:
+    """One export record: result fields, then every item (missing answers as None)."""
+    *meta, answers = row
+    record: dict[str, Any] = dict(zip(META_COLUMNS, meta, strict=True))
+    record["created_on"] = record["created_on"].isoformat()
+    for item_id in ITEMS:
+        if item_id in FREE_TEXT_ITEMS and not include_free_text:
+            continue
+        value = answers.get(item_id)
+        if item_id in BANDED_ITEMS:
+            record[f"{item_id}_band"] = age_band(value) or None
+        else:
+            record[item_id] = value
+    return record
+
+
+def _rows(queryset: QuerySet) -> Iterator[tuple[Any, ...]]:
+    return queryset.values_list(*META_COLUMNS, "answers").iterator(chunk_size=CHUNK_SIZE)
+
+
+class _Echo:
+    """A file-like object whose write returns the text, for csv.writer in a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ";".join(str(v) for v in value)
+    return neutralise(str(value))
+
+
+def csv_lines(queryset: QuerySet, include_free_text: bool) -> Iterator[str]:
+    """The CSV text, a header then one line per submission (batched for the socket)."""
+    writer = csv.writer(_Echo())
+    columns = header(include_free_text)
+    yield writer.writerow(columns)
+    batch: list[str] = []
+    for row in _rows(queryset):
+        record = _record(row, include_free_text)
+        record["flags"] = ";".join(record["flags"])
+        batch.append(writer.writerow([_csv_cell(record[c]) for c in columns]))
+        if len(batch) >= 500:
+            yield "".join(batch)
+            batch = []
+    if batch:
+        yield "".join(batch)
+
+
+def jsonl_lines(queryset: QuerySet, include_free_text: bool) -> Iterator[str]:
+    """One JSON object per line; strings are left as typed (JSON is not a formula language)."""
+    batch: list[str] = []
+    for row in _rows(queryset):
+        batch.append(json.dumps(_record(row, include_free_text), ensure_ascii=False) + "\n")
+        if len(batch) >= 500:
+            yield "".join(batch)
+            batch = []
+    if batch:
+        yield "".join(batch)
+
+
+def aggregate_csv(rows: Iterable[tuple[str, str, str]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(["table", "group", "count"])
+    for row in rows:
+        yield writer.writerow([neutralise(cell) for cell in row])

@@ -1,0 +1,345 @@
+"""Create N synthetic consented submissions for demos and benchmarks.
+
+Each submission's answers are drawn item by item from instrument v1 with
+plausible frequencies (mostly runners whose story fits the working
+definition, some with warning signs or another likely cause), cleaned with
+``instrument.validate(drop_hidden(...))`` and scored by ``score()`` through
+``Submission.fields_from``: nothing is computed here that scoring owns.
+
+Speed: two worker processes draw and score rows, the parent streams them into
+PostgreSQL with ``COPY`` (1,000,000 rows in well under three minutes on the
+development machine); on SQLite rows go in with ``bulk_create``.
+
+References stay unique without a lookup per row: row ``id`` n gets the
+reference that a fixed bijection of 40-bit numbers gives for n, so the seeded
+rows never collide with each other; the chance of meeting a runner's random
+reference is about one in a million per million rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import multiprocessing
+import random
+import time
+import uuid
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, transaction
+
+from screening.instrument import LIMIT_ACTIVITIES, drop_hidden, validate
+from screening.models import REFERENCE_ALPHABET, Submission
+
+CHUNK = 10_000
+# Odd multiplier and offset of the 40-bit bijection behind seeded references.
+_MULTIPLIER = 0x9E3779B97 | 1
+_OFFSET = 0x5DEECE66D
+_MASK = (1 << 40) - 1
+SPREAD_DAYS = 4 * 365
+CONSENT_VERSION = "1"
+
+
+def reference_for(number: int) -> str:
+    """A distinct 8-character reference for each number below 2**40.
+
+    >>> len({reference_for(n) for n in range(10_000)})
+    10000
+    """
+    value = (number * _MULTIPLIER + _OFFSET) & _MASK
+    chars = []
+    for _ in range(8):
+        chars.append(REFERENCE_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(chars)
+
+
+def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _some(rng: random.Random, codes: list[str], low: int, high: int) -> list[str]:
+    return rng.sample(codes, rng.randint(low, high))
+
+
+def _maybe(rng: random.Random, answers: dict[str, Any], item_id: str, value: Any, p: float) -> None:
+    if rng.random() < p:
+        answers[item_id] = value
+
+
+def _yes(rng: random.Random, p: float) -> str:
+    return "yes" if rng.random() < p else "no"
+
+
+def draw_answers(rng: random.Random) -> dict[str, Any]:
+    """One plausible raw answers object (cleaned by the caller)."""
+    onset_age = min(max(int(rng.triangular(14, 62, 22)), 12), 80)
+    duration = min(int(rng.expovariate(1 / 5)), 30)
+    age = min(onset_age + duration, 100)
+    a: dict[str, Any] = {
+        "age": age,
+        "onset_age": onset_age,
+        "running_years": rng.randint(0, max(0, min(onset_age - 8, 40))),
+        "side": _pick(rng, {"right": 45, "left": 40, "both": 12, "unsure": 3}),
+        "onset_activity": _pick(rng, {"running": 86, "walking": 5, "other": 4, "unsure": 5}),
+        "sensations": _some(rng, ["aching", "tightness", "soreness", "weakness"], 1, 3)
+        if rng.random() > 0.03
+        else ["none"],
+        "coordination_loss": _pick(rng, {"always": 60, "sometimes": 35, "never": 5}),
+        "context": _pick(rng, {"only_running": 55, "mainly_running": 35, "also_other": 10}),
+        "regions": _some(
+            rng,
+            ["glutes", "hip_front", "quads", "hamstrings", "calf", "shin", "ankle", "foot", "toes"],
+            1,
+            4,
+        ),
+        "first_region": _pick(
+            rng, {"hip_thigh": 50, "calf_shin": 20, "foot_ankle_toes": 25, "unsure": 5}
+        ),
+        "numbness": _yes(rng, 0.08),
+        "tingling": _yes(rng, 0.08),
+        "burning": _yes(rng, 0.04),
+        "shooting_pain": _yes(rng, 0.05),
+        "localized_pain": _yes(rng, 0.1),
+        "pain_level": min(int(rng.expovariate(1 / 1.5)), 10),
+        "weakness_daily": _yes(rng, 0.07),
+        "walking": _pick(rng, {"none": 55, "slight": 35, "significant": 10}),
+        "rest_tremor": _yes(rng, 0.02),
+        "bladder_bowel_saddle": _yes(rng, 0.005),
+        "sudden_weakness": _yes(rng, 0.005),
+        "acute_limb": _yes(rng, 0.005),
+    }
+    _maybe(rng, a, "sex", _pick(rng, {"male": 60, "female": 35, "other": 2, "prefer_not": 3}), 0.95)
+    _maybe(rng, a, "weekly_km", rng.randint(20, 180), 0.8)
+    level = {"recreational": 35, "club": 35, "school_college": 20, "elite": 10}
+    _maybe(rng, a, "level", _pick(rng, level), 0.85)
+    _maybe(rng, a, "relief_on_stopping", _pick(rng, {"fast": 70, "slow": 20, "no": 10}), 0.9)
+    gait = [
+        "crossover",
+        "leg_rotates_out",
+        "leg_rotates_in",
+        "foot_splay",
+        "foot_turns_in",
+        "foot_turns_out",
+        "foot_drop_drag",
+        "toe_curl",
+        "knee_control",
+        "trips",
+        "shoe_wear_asymmetry",
+    ]
+    _maybe(rng, a, "gait_signs", _some(rng, gait, 1, 3) if rng.random() > 0.2 else ["none"], 0.85)
+    _maybe(rng, a, "muscles_pull", _pick(rng, {"yes": 40, "no": 40, "unsure": 20}), 0.85)
+    _maybe(rng, a, "pain_before", _pick(rng, {"yes": 20, "no": 70, "unsure": 10}), 0.8)
+    for item_id, p in (
+        ("back_pain_radiating", 0.06),
+        ("groin_hip_pain", 0.1),
+        ("exertional_calf", 0.04),
+    ):
+        _maybe(rng, a, item_id, _yes(rng, p), 0.85)
+    for item_id in ("faster_worse", "flat_worse", "continuous_worse"):
+        _maybe(rng, a, item_id, _pick(rng, {"yes": 65, "no": 20, "unsure": 15}), 0.85)
+    triggers = ["cycling", "elliptical", "swimming", "aquajogging", "walking", "stairs"]
+    _maybe(
+        rng,
+        a,
+        "other_activity_triggers",
+        _some(rng, triggers, 1, 2) if rng.random() < 0.3 else ["none"],
+        0.8,
+    )
+    tricks = [
+        "backwards",
+        "sideways",
+        "barefoot_grass",
+        "trails",
+        "run_in_place",
+        "shoes",
+        "dual_task",
+    ]
+    roll = rng.random()
+    trick_answer = (
+        _some(rng, tricks, 1, 3) if roll < 0.5 else ["none_helped"] if roll < 0.8 else ["not_tried"]
+    )
+    _maybe(rng, a, "tricks", trick_answer, 0.85)
+    _maybe(rng, a, "gym_strength_equal", _pick(rng, {"yes": 60, "no": 25, "unsure": 15}), 0.7)
+    _maybe(rng, a, "spread_other", _yes(rng, 0.1), 0.85)
+    course = {"improving": 15, "stable": 40, "fluctuating": 30, "worsening": 15}
+    _maybe(rng, a, "course", _pick(rng, course), 0.9)
+    _maybe(rng, a, "parkinsonism", _yes(rng, 0.02), 0.85)
+    _maybe(rng, a, "other_neuro", _yes(rng, 0.03), 0.85)
+    ortho = {"not_examined": 30, "nothing_found": 35, "minor_findings": 30, "clear_cause": 5}
+    _maybe(rng, a, "exam_ortho", _pick(rng, ortho), 0.9)
+    _maybe(rng, a, "exam_neuro", _pick(rng, {"not_done": 50, "normal": 45, "abnormal": 5}), 0.85)
+    _maybe(rng, a, "diagnosis_explains", _pick(rng, {"no": 70, "partly": 25, "yes": 5}), 0.9)
+    for test in (
+        "test_mri_spine",
+        "test_mri_hip",
+        "test_nerve_conduction",
+        "test_abi_exercise",
+        "test_compartment_pressure",
+        "test_blood",
+    ):
+        result = {"not_done": 60, "normal": 30, "abnormal": 5, "unsure": 5}
+        _maybe(rng, a, test, _pick(rng, result), 0.6)
+    injuries = ["stress_fracture", "plantar_fascia", "achilles", "knee", "hip", "hamstring", "calf"]
+    _maybe(
+        rng,
+        a,
+        "secondary_injuries",
+        _some(rng, injuries, 1, 2) if rng.random() < 0.4 else ["none"],
+        0.7,
+    )
+    if rng.random() < 0.7:
+        levels = ["no_limit", "limited", "cannot"]
+        for activity in LIMIT_ACTIVITIES:
+            typical = rng.choices(levels, weights=(45, 40, 15))[0]
+            worst = levels[min(levels.index(typical) + rng.randint(0, 1), 2)]
+            if rng.random() < 0.08:
+                typical = worst = "not_tried"
+            a[f"typical_{activity}"] = typical
+            a[f"worst_{activity}"] = worst
+    if rng.random() < 0.15:
+        a["own_words"] = rng.choice(
+            (
+                "My right leg swings across when I run fast on the road.",
+                "The foot turns in after a few kilometres; trails are better.",
+                "Feels like the hamstring will not let the leg swing through.",
+                "Fine at easy pace, falls apart at tempo pace on the track.",
+            )
+        )
+    return a
+
+
+def draw_row(rng: random.Random, today: datetime.date) -> dict[str, Any]:
+    answers = validate(drop_hidden(draw_answers(rng)))
+    day = today - datetime.timedelta(days=rng.randrange(SPREAD_DAYS))
+    return {
+        **Submission.fields_from(answers),
+        "created_on": day,
+        "consent_on": day,
+        "share_for_research": True,
+        "consent_version": CONSENT_VERSION,
+    }
+
+
+COLUMNS = (
+    "id",
+    "public_id",
+    "reference",
+    "answers",
+    "instrument_version",
+    "scoring_version",
+    "category",
+    "pattern",
+    "criteria_supported",
+    "flags",
+    "flag_mask",
+    "side",
+    "onset_band",
+    "age",
+    "onset_age",
+    "sex",
+    "criteria_mask",
+    "limits_worst",
+    "limits_typical",
+    "created_on",
+    "share_for_research",
+    "consent_version",
+    "consent_on",
+)
+
+
+def _copy_text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        value = json.dumps(value, separators=(",", ":"))
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _chunk_copy_text(task: tuple[int, int, int, str]) -> bytes:
+    """Rows ``first_id`` .. ``first_id + count - 1`` as COPY text (runs in a worker)."""
+    first_id, count, seed, today_iso = task
+    rng = random.Random(seed)
+    today = datetime.date.fromisoformat(today_iso)
+    lines = []
+    for row_id in range(first_id, first_id + count):
+        row = draw_row(rng, today)
+        row["id"] = row_id
+        row["public_id"] = uuid.UUID(int=rng.getrandbits(128), version=4)
+        row["reference"] = reference_for(row_id)
+        lines.append("\t".join(_copy_text(row[c]) for c in COLUMNS))
+    return ("\n".join(lines) + "\n").encode()
+
+
+class Command(BaseCommand):
+    help = "Create N synthetic consented submissions (answers drawn from the instrument, scored)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("count", type=int, help="how many submissions to create")
+        parser.add_argument("--seed", type=int, default=None, help="random seed (repeatable runs)")
+        parser.add_argument(
+            "--workers", type=int, default=2, help="processes drawing rows (PostgreSQL)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count = options["count"]
+        if count < 1:
+            raise CommandError("count must be at least 1")
+        seed = options["seed"] if options["seed"] is not None else random.randrange(1 << 30)
+        started = time.perf_counter()
+        first_id = (
+            Submission.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        ) + 1
+        today = datetime.date.today()
+        if connection.vendor == "postgresql":
+            self._copy(first_id, count, seed, today, max(1, options["workers"]))
+        else:
+            self._bulk_create(first_id, count, seed, today)
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"created {count} submissions in {elapsed:.1f} s ({count / elapsed:,.0f} rows/s)"
+        )
+
+    def _bulk_create(self, first_id: int, count: int, seed: int, today: datetime.date) -> None:
+        rng = random.Random(seed)
+        batch: list[Submission] = []
+        with transaction.atomic():
+            for row_id in range(first_id, first_id + count):
+                row = draw_row(rng, today)
+                batch.append(Submission(id=row_id, reference=reference_for(row_id), **row))
+                if len(batch) >= 2000:
+                    Submission.objects.bulk_create(batch)
+                    batch = []
+            Submission.objects.bulk_create(batch)
+
+    def _copy(
+        self, first_id: int, count: int, seed: int, today: datetime.date, workers: int
+    ) -> None:
+        tasks = [
+            (start, min(CHUNK, first_id + count - start), seed + start, today.isoformat())
+            for start in range(first_id, first_id + count, CHUNK)
+        ]
+        table = Submission._meta.db_table
+        columns = ", ".join(COLUMNS)
+        context = multiprocessing.get_context("fork")
+        connection.ensure_connection()
+        with transaction.atomic(), connection.cursor() as cursor:
+            raw = cursor.cursor  # the psycopg cursor, for COPY
+            with (
+                context.Pool(workers) as pool,
+                raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
+                for done, data in enumerate(pool.imap(_chunk_copy_text, tasks), start=1):
+                    copy.write(data)
+                    if done % 10 == 0:
+                        self.stdout.write(f"  {min(done * CHUNK, count):,} rows", ending="\r")
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM {table}))",
+                [table],
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")

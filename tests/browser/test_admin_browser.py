@@ -1,0 +1,110 @@
+"""A reviewer signs in, filters, reads the statistics page and its charts (headless Chromium)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import pytest
+from django.apps import apps as django_apps
+from django.contrib.auth.models import Group, User
+from playwright.sync_api import Browser
+
+from screening.models import AuditEntry, Submission
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.helpers import axe_violations
+
+SURVEY = json.loads((Path(__file__).parents[1] / "fixtures" / "survey16.json").read_text())
+PASSWORD = "a long enough passphrase 42"
+
+
+@pytest.fixture
+def reviewer_with_survey(transactional_db) -> User:
+    # A transactional test starts from a flushed database: make the roles again
+    # with the data migration's own function.
+    roles = importlib.import_module("screening.migrations.0003_reviewer_workspace")
+    roles.create_roles(django_apps, None)
+    for person in SURVEY["respondents"]:
+        Submission.objects.create(
+            **Submission.fields_from(person["answers"]),
+            share_for_research=True,
+            consent_version="1",
+        )
+    user = User.objects.create_user("rita", password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name="reviewers"))
+    return user
+
+
+def new_page(browser: Browser, live_server, *, bypass_csp: bool):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=live_server.url, bypass_csp=bypass_csp
+    )
+    page = context.new_page()
+    return context, page
+
+
+def sign_in(page) -> None:
+    page.goto("/admin/login/")
+    page.fill("#id_username", "rita")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
+@pytest.mark.browser
+def test_a_reviewer_reads_the_statistics_page_with_its_charts(
+    browser: Browser, live_server, reviewer_with_survey
+):
+    context, page = new_page(browser, live_server, bypass_csp=True)
+    try:
+        sign_in(page)
+        page.get_by_role("link", name="Submissions", exact=True).first.click()
+        page.wait_for_selector("#result_list")
+        assert page.locator("#result_list tbody tr").count() == 16
+        page.click("text=Statistics of these submissions")
+        page.wait_for_selector("svg.stats-chart")
+        charts = page.locator("svg[role=img]")
+        assert charts.count() >= 7
+        for i in range(charts.count()):
+            name = charts.nth(i).evaluate(
+                "svg => svg.getAttribute('aria-labelledby').split(' ')"
+                ".map(id => document.getElementById(id).textContent).join(' ')"
+            )
+            assert name.strip()
+        onset_row = page.locator("#distributions tbody tr").first
+        assert "26.6" in onset_row.inner_text() and "22" in onset_row.inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "admin-statistics-1280.png"), full_page=True)
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+    assert set(AuditEntry.objects.values_list("action", flat=True)) >= {"list", "stats"}
+
+
+@pytest.mark.browser
+def test_the_admin_pages_run_under_the_real_csp(
+    browser: Browser, live_server, reviewer_with_survey
+):
+    context, page = new_page(browser, live_server, bypass_csp=False)
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    try:
+        sign_in(page)
+        submission = Submission.objects.order_by("id").first()
+        for path in (
+            "/admin/screening/submission/",
+            "/admin/screening/submission/statistics/",
+            f"/admin/screening/submission/{submission.pk}/change/",
+            "/admin/screening/submission/export/",
+        ):
+            page.goto(path)
+            assert page.locator("#content").count() == 1
+        assert refused == []
+    finally:
+        context.close()

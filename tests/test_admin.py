@@ -1,0 +1,361 @@
+"""The reviewer's workspace in the Django admin: roles, list, detail, audit, hardening."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from screening import admin as screening_admin
+from screening.instrument import validate
+from screening.models import AuditEntry, Submission
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+LIST = "admin:screening_submission_changelist"
+PASSWORD = "a long enough passphrase 42"
+
+
+def answers(**changes: object) -> dict:
+    base = json.loads((EXAMPLES / "minimal.json").read_text())
+    base.update(changes)
+    return validate(base)
+
+
+def make_submission(shared: bool = True, created_on: datetime.date | None = None, **changes):
+    fields = Submission.fields_from(answers(**changes))
+    return Submission.objects.create(
+        **fields,
+        share_for_research=shared,
+        consent_version="1" if shared else "",
+        consent_on=created_on or datetime.date.today(),
+        created_on=created_on or datetime.date.today(),
+    )
+
+
+def staff(username: str, group: str | None) -> User:
+    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    return staff("rita", "reviewers")
+
+
+@pytest.fixture
+def steward(db) -> User:
+    return staff("stan", "data stewards")
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def steward_client(client, steward):
+    client.force_login(steward)
+    return client
+
+
+def change_url(submission: Submission) -> str:
+    return reverse("admin:screening_submission_change", args=[submission.pk])
+
+
+# --- roles ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_creates_the_two_roles_with_their_permissions():
+    reviewers = set(
+        Group.objects.get(name="reviewers").permissions.values_list("codename", flat=True)
+    )
+    stewards = set(
+        Group.objects.get(name="data stewards").permissions.values_list("codename", flat=True)
+    )
+    assert reviewers == {"view_submission"}
+    assert stewards == {
+        "view_submission",
+        "delete_submission",
+        "view_auditentry",
+        "export_free_text",
+        "run_retention",
+    }
+
+
+@pytest.mark.django_db
+def test_it_lists_only_shared_submissions(reviewer_client):
+    shared = make_submission(shared=True)
+    private = make_submission(shared=False)
+    response = reviewer_client.get(reverse(LIST))
+    assert response.status_code == 200
+    assert shared.reference in response.text
+    assert private.reference not in response.text
+    assert "1 submission" in response.text
+
+
+@pytest.mark.django_db
+def test_it_hides_an_unshared_submission_behind_404(reviewer_client):
+    private = make_submission(shared=False)
+    assert reviewer_client.get(change_url(private)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_staff_member_without_a_role(client):
+    client.force_login(staff("nobody", None))
+    assert client.get(reverse(LIST)).status_code == 403
+
+
+@pytest.mark.django_db
+def test_it_lets_nobody_add_or_edit_a_submission_not_even_a_superuser(client):
+    root = User.objects.create_superuser("root", password=PASSWORD)
+    client.force_login(root)
+    submission = make_submission()
+    assert client.get(reverse("admin:screening_submission_add")).status_code == 403
+    response = client.post(change_url(submission), {"category": "llc_consistent"})
+    assert response.status_code == 403
+    submission.refresh_from_db()
+    assert submission.category == Submission.fields_from(submission.answers)["category"]
+
+
+@pytest.mark.django_db
+def test_it_does_not_let_a_reviewer_delete(reviewer_client):
+    submission = make_submission()
+    delete_url = reverse("admin:screening_submission_delete", args=[submission.pk])
+    assert reviewer_client.post(delete_url, {"post": "yes"}).status_code == 403
+    bulk = reviewer_client.post(
+        reverse(LIST), {"action": "delete_selected", "_selected_action": [submission.pk]}
+    )
+    assert bulk.status_code in (200, 302)
+    assert Submission.objects.filter(pk=submission.pk).exists()
+    assert 'name="_selected_action"' not in reviewer_client.get(reverse(LIST)).text
+
+
+@pytest.mark.django_db
+def test_a_steward_deletes_and_the_deletion_is_audited(steward_client, steward):
+    submission = make_submission()
+    delete_url = reverse("admin:screening_submission_delete", args=[submission.pk])
+    response = steward_client.post(delete_url, {"post": "yes"})
+    assert response.status_code == 302
+    assert not Submission.objects.filter(pk=submission.pk).exists()
+    entry = AuditEntry.objects.get(action="delete")
+    assert (entry.user, entry.object_ref) == (steward, submission.reference)
+
+
+@pytest.mark.django_db
+def test_a_steward_bulk_delete_audits_each_submission(steward_client):
+    first, second = make_submission(), make_submission()
+    response = steward_client.post(
+        reverse(LIST),
+        {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert Submission.objects.count() == 0
+    audited = set(AuditEntry.objects.filter(action="delete").values_list("object_ref", flat=True))
+    assert audited == {first.reference, second.reference}
+
+
+# --- list: filters, search, counts -------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_filters_on_several_flags_at_once(reviewer_client):
+    foot_and_walking = make_submission(first_region="foot_ankle_toes", walking="significant")
+    foot_only = make_submission(first_region="foot_ankle_toes")
+    neither = make_submission()
+    response = reviewer_client.get(reverse(LIST), {"flags": "foot_centric_onset,spread_to_walking"})
+    assert foot_and_walking.reference in response.text
+    assert foot_only.reference not in response.text
+    assert neither.reference not in response.text
+    one_flag = reviewer_client.get(reverse(LIST), {"flags": "foot_centric_onset"})
+    assert foot_only.reference in one_flag.text
+
+
+@pytest.mark.django_db
+def test_it_filters_foot_centred_cases_with_spread_to_walking(reviewer_client):
+    wanted = make_submission(first_region="foot_ankle_toes", walking="significant")
+    hip = make_submission(first_region="hip_thigh", walking="significant")
+    response = reviewer_client.get(
+        reverse(LIST), {"pattern": "foot_ankle", "flags": "spread_to_walking"}
+    )
+    assert wanted.reference in response.text
+    assert hip.reference not in response.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"category": "see_neurologist"}, {"neuro"}),
+        ({"side": "left"}, {"left"}),
+        ({"criteria_supported": "2"}, {"neuro"}),
+        ({"criteria_supported": "0"}, set()),
+        ({"onset_band": "early_adulthood"}, {"neuro", "left", "plain"}),
+    ],
+)
+def test_it_filters_on_each_column(reviewer_client, params, expected):
+    made = {
+        "neuro": make_submission(walking="significant"),
+        "left": make_submission(side="left"),
+        "plain": make_submission(),
+    }
+    response = reviewer_client.get(reverse(LIST), params)
+    shown = {name for name, sub in made.items() if sub.reference in response.text}
+    assert shown == expected
+
+
+@pytest.mark.django_db
+def test_it_filters_on_a_date_range(reviewer_client):
+    old = make_submission(created_on=datetime.date(2025, 1, 10))
+    new = make_submission(created_on=datetime.date(2025, 3, 10))
+    response = reviewer_client.get(
+        reverse(LIST), {"created_from": "2025-02-01", "created_to": "2025-03-31"}
+    )
+    assert new.reference in response.text
+    assert old.reference not in response.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("params", [{"created_from": "yesterday"}, {"flags": "no_such_flag"}])
+def test_it_answers_unreadable_filters_without_an_error(reviewer_client, params):
+    response = reviewer_client.get(reverse(LIST), params)
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+@pytest.mark.django_db
+def test_it_finds_a_submission_by_its_reference_in_any_case(reviewer_client):
+    wanted, other = make_submission(), make_submission()
+    response = reviewer_client.get(reverse(LIST), {"q": wanted.reference.lower()})
+    assert wanted.reference in response.text
+    assert other.reference not in response.text
+
+
+@pytest.mark.django_db
+def test_it_caps_the_count_of_a_filtered_list(reviewer_client, monkeypatch):
+    monkeypatch.setattr(screening_admin, "COUNT_CAP", 3)
+    for _ in range(5):
+        make_submission(side="left")
+    response = reviewer_client.get(reverse(LIST), {"side": "left"})
+    assert "more than 3 submissions" in response.text
+
+
+# --- detail ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_detail_shows_the_result_and_the_answers_in_words(reviewer_client):
+    submission = make_submission(walking="significant")
+    response = reviewer_client.get(change_url(submission))
+    assert response.status_code == 200
+    result = submission.result()
+    assert result.headline in response.text
+    assert "Walking is clearly affected" in response.text  # the flag's title
+    from screening import questions
+
+    assert str(questions.label("walking")) in response.text
+    assert str(questions.code_label("walking", "significant")) in response.text
+    pdf = reverse("submission-pdf", kwargs={"public_id": submission.public_id})
+    assert pdf in response.text
+
+
+@pytest.mark.django_db
+def test_the_detail_escapes_free_text(reviewer_client):
+    submission = make_submission(own_words='<script>alert("x")</script> & <b>bold</b>')
+    response = reviewer_client.get(change_url(submission))
+    assert "<script>alert" not in response.text
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;" in response.text
+
+
+# --- audit ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_audits_list_detail_statistics_and_export_with_the_filter(reviewer_client, reviewer):
+    submission = make_submission()
+    reviewer_client.get(reverse(LIST), {"side": "right", "p": "0"})
+    reviewer_client.get(change_url(submission))
+    reviewer_client.get(reverse("admin:screening_submission_stats"), {"pattern": "hip_thigh"})
+    export = reviewer_client.get(
+        reverse("admin:screening_submission_export"),
+        {"format": "csv", "category": "see_neurologist"},
+    )
+    b"".join(export.streaming_content)
+    entries = list(AuditEntry.objects.order_by("id").values_list("action", "object_ref", "query"))
+    assert entries == [
+        ("list", "", "side=right"),
+        ("view", submission.reference, ""),
+        ("stats", "", "pattern=hip_thigh"),
+        ("export", "", "category=see_neurologist"),
+    ]
+    assert set(AuditEntry.objects.values_list("user", flat=True)) == {reviewer.pk}
+    assert all(entry.at for entry in AuditEntry.objects.all())
+
+
+@pytest.mark.django_db
+def test_only_stewards_read_the_audit_log_and_nobody_edits_it(reviewer_client, client, steward):
+    make_submission()
+    reviewer_client.get(reverse(LIST))
+    entry = AuditEntry.objects.get()
+    log_url = reverse("admin:screening_auditentry_changelist")
+    assert reviewer_client.get(log_url).status_code == 403
+    client.force_login(steward)
+    assert client.get(log_url).status_code == 200
+    change = reverse("admin:screening_auditentry_change", args=[entry.pk])
+    assert client.post(change, {"action": "view"}).status_code == 403
+    delete = reverse("admin:screening_auditentry_delete", args=[entry.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk, action="list").exists()
+
+
+# --- hardening -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_locks_out_a_username_after_repeated_failures_and_stores_no_client_detail(client):
+    staff("rita", "reviewers")
+    login = reverse("admin:login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            login,
+            {"username": "rita", "password": "wrong"},
+            REMOTE_ADDR="203.0.113.9",
+            HTTP_USER_AGENT="Firefox/1",
+        )
+    locked = client.post(
+        login, {"username": "rita", "password": PASSWORD}, REMOTE_ADDR="198.51.100.7"
+    )
+    assert locked.status_code == 429
+    attempts = list(AccessAttempt.objects.values("username", "ip_address", "user_agent"))
+    assert attempts == [{"username": "rita", "ip_address": None, "user_agent": ""}]
+
+
+@pytest.mark.django_db
+def test_a_good_password_signs_in_and_the_session_ends_with_the_browser(client):
+    staff("rita", "reviewers")
+    response = client.post(reverse("admin:login"), {"username": "rita", "password": PASSWORD})
+    assert response.status_code == 302
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+    assert client.get(reverse(LIST)).status_code == 200
+
+
+def test_the_admin_lives_at_the_configured_path():
+    assert reverse("admin:index") == "/" + settings.ADMIN_URL
+
+
+def test_staff_passwords_are_validated():
+    with pytest.raises(ValidationError):
+        validate_password("short1")
+    with pytest.raises(ValidationError):
+        validate_password("password1234")

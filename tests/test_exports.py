@@ -1,0 +1,143 @@
+"""CSV and JSON Lines exports: consented rows only, banded ages, no free text by default."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from django.urls import reverse
+
+from screening import exports
+from screening.instrument import ITEMS
+from tests.test_admin import make_submission, staff
+
+EXPORT = "admin:screening_submission_export"
+AGGREGATES = "admin:screening_submission_export_aggregates"
+
+
+@pytest.fixture
+def reviewer_client(client, db):
+    client.force_login(staff("rita", "reviewers"))
+    return client
+
+
+@pytest.fixture
+def steward_client(db):
+    from django.test import Client
+
+    steward = Client()
+    steward.force_login(staff("stan", "data stewards"))
+    return steward
+
+
+def download(client, url_name: str, params: dict) -> tuple[int, str, object]:
+    response = client.get(reverse(url_name), params)
+    if response.status_code != 200:
+        return response.status_code, "", response
+    body = b"".join(response.streaming_content).decode()
+    return response.status_code, body, response
+
+
+def csv_rows(body: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+@pytest.mark.django_db
+def test_the_csv_has_one_column_per_item_with_ages_as_bands(reviewer_client):
+    submission = make_submission(age=37, onset_age=29)
+    status, body, response = download(reviewer_client, EXPORT, {"format": "csv"})
+    assert status == 200
+    assert response.streaming
+    assert response["Content-Type"].startswith("text/csv")
+    (row,) = csv_rows(body)
+    assert row["reference"] == submission.reference
+    assert row["age_band"] == "35-39"
+    assert row["onset_age_band"] == "25-29"
+    assert "age" not in row and "onset_age" not in row
+    assert row["sensations"] == "tightness;weakness"
+    assert row["category"] == submission.category
+    expected_items = [i for i in ITEMS if i not in ("own_words", "what_helped")]
+    assert list(row)[len(exports.META_COLUMNS) :] == [
+        f"{i}_band" if i in ("age", "onset_age") else i for i in expected_items
+    ]
+
+
+@pytest.mark.django_db
+def test_exports_leave_out_unshared_submissions(reviewer_client):
+    shared = make_submission()
+    private = make_submission(shared=False)
+    _, body, _ = download(reviewer_client, EXPORT, {"format": "csv"})
+    assert shared.reference in body and private.reference not in body
+    _, jsonl, _ = download(reviewer_client, EXPORT, {"format": "jsonl"})
+    references = [json.loads(line)["reference"] for line in jsonl.splitlines()]
+    assert references == [shared.reference]
+
+
+@pytest.mark.django_db
+def test_exports_follow_the_list_filters(reviewer_client):
+    left = make_submission(side="left")
+    make_submission(side="right")
+    _, body, _ = download(reviewer_client, EXPORT, {"format": "csv", "side": "left"})
+    assert [row["reference"] for row in csv_rows(body)] == [left.reference]
+
+
+@pytest.mark.django_db
+def test_free_text_is_left_out_unless_a_steward_asks(reviewer_client, steward_client):
+    make_submission(own_words="My left foot turns in.")
+    _, body, _ = download(reviewer_client, EXPORT, {"format": "csv"})
+    assert "own_words" not in body and "left foot turns in" not in body
+    status, _, _ = download(reviewer_client, EXPORT, {"format": "csv", "free_text": "1"})
+    assert status == 403
+    _, with_text, _ = download(steward_client, EXPORT, {"format": "csv", "free_text": "1"})
+    assert csv_rows(with_text)[0]["own_words"] == "My left foot turns in."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("http://x.example","y")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+)
+def test_csv_cells_that_look_like_formulas_are_neutralised(steward_client, text):
+    make_submission(own_words=text)
+    _, body, _ = download(steward_client, EXPORT, {"format": "csv", "free_text": "1"})
+    cell = csv_rows(body)[0]["own_words"]
+    assert cell == "'" + text
+    _, jsonl, _ = download(steward_client, EXPORT, {"format": "jsonl", "free_text": "1"})
+    assert json.loads(jsonl)["own_words"] == text
+
+
+@pytest.mark.django_db
+def test_the_jsonl_export_keeps_lists_and_numbers(reviewer_client):
+    make_submission(pain_level=1)
+    _, body, response = download(reviewer_client, EXPORT, {"format": "jsonl"})
+    record = json.loads(body)
+    assert response["Content-Type"].startswith("application/x-ndjson")
+    assert record["sensations"] == ["tightness", "weakness"]
+    assert record["pain_level"] == 1
+    assert record["age_band"] == "30-34"
+    assert record["flags"] == []
+
+
+@pytest.mark.django_db
+def test_the_aggregate_export_suppresses_groups_under_five(reviewer_client):
+    for _ in range(5):
+        make_submission(side="right")
+    for _ in range(2):
+        make_submission(side="left")
+    _, body, _ = download(reviewer_client, AGGREGATES, {})
+    rows = {(r["table"], r["group"]): r["count"] for r in csv.DictReader(io.StringIO(body))}
+    assert rows[("all", "submissions")] == "7"
+    assert rows[("side", "right")] == "5"
+    assert rows[("side", "left")] == "<5"
+    assert rows[("side", "both")] == "0"
+
+
+@pytest.mark.django_db
+def test_the_export_form_offers_free_text_only_to_stewards(reviewer_client, steward_client):
+    assert "free_text" not in reviewer_client.get(reverse(EXPORT)).text
+    assert 'name="free_text"' in steward_client.get(reverse(EXPORT)).text
+
+
+def test_age_bands_are_five_years_wide():
+    assert [exports.age_band(a) for a in (29, 30, 34, 35)] == ["25-29", "30-34", "30-34", "35-39"]
