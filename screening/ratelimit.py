@@ -117,6 +117,17 @@ def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
     return response
 
 
+def refusal(scope: str, request: HttpRequest) -> HttpResponse | None:
+    """Count this request against RATELIMITS[scope]: the 429 answer beyond it, else None.
+
+    For a limit on one branch of a view (starting a draft, not saving its later steps).
+    """
+    if not settings.RATELIMIT_ENABLED:
+        return None
+    retry_after = over_limit(scope, request)
+    return too_many(request, retry_after) if retry_after else None
+
+
 def ratelimit(scope: str, methods: tuple[str, ...] = ("POST",)) -> Callable[[View], View]:
     """Limit a view's ``methods`` to RATELIMITS[scope] per client; 429 beyond."""
     if scope not in settings.RATELIMITS:
@@ -125,10 +136,10 @@ def ratelimit(scope: str, methods: tuple[str, ...] = ("POST",)) -> Callable[[Vie
     def decorator(view: View) -> View:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-            if settings.RATELIMIT_ENABLED and request.method in methods:
-                retry_after = over_limit(scope, request)
-                if retry_after:
-                    return too_many(request, retry_after)
+            if request.method in methods:
+                refused = refusal(scope, request)
+                if refused is not None:
+                    return refused
             return view(request, *args, **kwargs)
 
         return wrapped

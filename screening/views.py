@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from screening import journey, questions
 from screening.forms import FORMS, ConsentForm, OptionalCodeForm, ResumeForm, StepForm
-from screening.instrument import INSTRUMENT_VERSION, ITEMS, LIMIT_ACTIVITIES, Kind
+from screening.instrument import INSTRUMENT_VERSION, ITEMS, Kind
 from screening.models import Draft, Submission
+from screening.ratelimit import ratelimit, refusal
 from screening.scoring import (
     COMPONENT_TITLES,
     CRITERION_TITLES,
@@ -115,6 +116,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@ratelimit("resume")  # against guessing codes
 def resume(request: HttpRequest) -> HttpResponse:
     form = ResumeForm(request.POST)
     if not form.is_valid():
@@ -137,50 +139,18 @@ def resume(request: HttpRequest) -> HttpResponse:
     return _link(request, HttpResponseRedirect(where), code)
 
 
-def _field_rows(form: StepForm) -> list[dict[str, Any]]:
-    rows = []
-    for bound in form:
-        widget = bound.field.widget.input_type if hasattr(bound.field.widget, "input_type") else ""
-        rows.append(
-            {
-                "field": bound,
-                "group": widget in ("radio", "checkbox"),
-                "inline": widget == "radio" and len(bound.field.choices) <= 3,
-                "textarea": widget == "",
-                "shown_when": form.shown_when(bound.name),
-                "condition_hint": questions.CONDITION_HINTS.get(bound.name, ""),
-            }
-        )
-    return rows
-
-
-def _limit_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    by_name = {row["field"].name: row for row in rows}
-    groups = []
-    for activity in LIMIT_ACTIVITIES:
-        scales = []
-        for scale in questions.SCALE_TITLES:
-            row = by_name[f"{scale}_{activity}"]
-            scales.append({**row, "legend": questions.SCALE_TITLES[scale], "inline": True})
-        groups.append({"title": questions.ACTIVITY_TITLES[activity], "rows": scales})
-    return groups
-
-
 def _render_step(
     request: HttpRequest, step_id: str, form: StepForm, *, to_review: bool, status: int = 200
 ) -> HttpResponse:
     step = journey.STEP_BY_ID[step_id]
     previous = journey.previous_step(step_id)
-    rows = _field_rows(form)
     context = {
         "step": step,
         "title": questions.STEP_TITLES[step_id],
         "intro": questions.STEP_INTROS[step_id],
         "number": journey.step_number(step_id),
         "count": len(journey.STEPS),
-        "form": form,
-        "rows": rows,
-        "limit_groups": _limit_groups(rows) if step_id == "limits" else None,
+        "form": form,  # laid out by crispy: StepForm.helper
         "back_url": reverse("journey-review")
         if to_review
         else (_step_url(previous) if previous else reverse("home")),
@@ -217,6 +187,10 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         step_answers = form.answers()
     new_code = None
     if draft is None:
+        # Starting a draft is rate limited; saving the later steps of one's own is not.
+        refused = refusal("draft", request)
+        if refused is not None:
+            return refused
         draft, new_code = journey.start_draft()
     journey.save_step(draft, step_id, step_answers)
     response = HttpResponseRedirect(_after_step(draft, step_id, to_review=to_review))
@@ -412,6 +386,7 @@ def result(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit("resume")  # a code entered here is looked up too
 def delete(request: HttpRequest) -> HttpResponse:
     linked = request.session.get(HASH_KEY)
     has_linked = linked is not None and (

@@ -1,0 +1,206 @@
+"""Faults: the database going away, two submits racing, oversized and non-JSON bodies.
+
+The outage is real as far as Django is concerned: a database execute wrapper
+(Django's own hook for instrumenting queries) makes every query fail with
+OperationalError, as a dropped connection does, and is removed when the
+database "returns". Nothing of ours is replaced.
+"""
+
+import json
+import threading
+
+import pytest
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.test import Client
+
+from screening.models import Draft, Submission
+from tests.journey_helpers import EXPECTED_ANSWERS, STEP_POSTS, code_of
+
+STEPS = list(STEP_POSTS)
+
+
+def refuse_queries(execute, sql, params, many, context):
+    raise OperationalError("the database is unreachable")
+
+
+def refuse_session_writes(execute, sql, params, many, context):
+    if "django_session" in sql and not sql.lstrip().upper().startswith("SELECT"):
+        raise OperationalError("the database is unreachable")
+    return execute(sql, params, many, context)
+
+
+def complete(client: Client, until: str | None = None) -> None:
+    for step_id, data in STEP_POSTS.items():
+        if step_id == until:
+            return
+        response = client.post(f"/step/{step_id}/", data)
+        assert response.status_code == 302, (step_id, response.status_code)
+
+
+@pytest.mark.django_db
+def test_a_lost_database_mid_journey_gives_a_503_page_and_keeps_earlier_answers():
+    runner = Client()
+    complete(runner, until="exclusions")
+    code = code_of(runner)
+    saved = dict(Draft.objects.get().answers)
+
+    with connection.execute_wrapper(refuse_queries):
+        response = runner.post("/step/exclusions/", STEP_POSTS["exclusions"])
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    text = response.content.decode()
+    assert "briefly unavailable" in text and "<html" in text
+    assert "Traceback" not in text and "OperationalError" not in text
+
+    # The database is back: nothing saved before is lost, and the runner carries on.
+    assert Draft.objects.get().answers == saved
+    later = Client()
+    resumed = later.post("/resume/", {"code": code})
+    assert resumed["Location"] == "/step/exclusions/"
+    complete_rest = {k: v for k, v in STEP_POSTS.items() if STEPS.index(k) >= 3}
+    for step_id, data in complete_rest.items():
+        assert later.post(f"/step/{step_id}/", data).status_code == 302
+    assert Draft.objects.get().answers == EXPECTED_ANSWERS
+
+
+@pytest.mark.django_db
+def test_a_lost_database_while_saving_the_session_also_gives_the_503_page():
+    runner = Client(raise_request_exception=False)
+    with connection.execute_wrapper(refuse_session_writes):
+        # The draft is saved, then saving the new session fails on the way out.
+        response = runner.post("/step/safety/", STEP_POSTS["safety"])
+    assert response.status_code == 503
+    assert "briefly unavailable" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_api_keeps_scoring_while_the_database_is_down(client):
+    # The API stores nothing, so an outage does not touch it.
+    with connection.execute_wrapper(refuse_queries):
+        response = client.post(
+            "/api/v1/score",
+            data=json.dumps(EXPECTED_ANSWERS),
+            content_type="application/json",
+        )
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_browsers_submitting_one_draft_at_once_make_one_submission():
+    first, second = Client(), Client()
+    complete(first)
+    code = code_of(first)
+    assert second.post("/resume/", {"code": code})["Location"] == "/check-your-answers/"
+
+    start = threading.Barrier(2)
+    responses = {}
+
+    def submit(name: str, client: Client) -> None:
+        try:
+            start.wait()
+            responses[name] = client.post("/consent/", {"share_for_research": "on"})
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=pair) for pair in [("a", first), ("b", second)]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert Submission.objects.count() == 1
+    assert Draft.objects.count() == 0
+    statuses = sorted(r.status_code for r in responses.values())
+    if connection.vendor == "postgresql":
+        # Row-level locking: the second insert waits, hits the unique index, and
+        # is answered with the first one's result.
+        assert statuses == [302, 302]
+        assert {r["Location"] for r in responses.values()} == {"/result/"}
+    else:
+        # SQLite locks the whole database: the loser may be told to retry (503), never 500.
+        assert statuses in ([302, 302], [302, 503])
+    for client in (first, second):
+        assert client.get("/result/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_database_itself_refuses_a_second_submission_for_one_code():
+    fields = Submission.fields_from(EXPECTED_ANSWERS)
+    Submission.objects.create(**fields, code_hash="a" * 64)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Submission.objects.create(**fields, code_hash="a" * 64)
+
+
+@pytest.mark.django_db
+def test_an_oversized_form_post_is_refused_with_413_and_nothing_saved(client):
+    data = {**STEP_POSTS["safety"], "padding": "x" * (300 * 1024)}
+    response = client.post("/step/safety/", data)
+    assert response.status_code == 413
+    assert "too much to send" in response.content.decode()
+    assert Draft.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_413_comes_from_the_declared_length_before_any_byte_is_read(client):
+    # Declares 10 MB but sends a few bytes: a server that read the body first
+    # would wait for the rest or fail to parse; it is refused at once instead.
+    response = client.post(
+        "/step/safety/",
+        data="bladder_bowel_saddle=no",
+        content_type="application/x-www-form-urlencoded",
+        CONTENT_LENGTH=str(10 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert Draft.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_a_body_over_64_kib_with_413(client):
+    body = json.dumps({**EXPECTED_ANSWERS, "own_words": "y" * (70 * 1024)})
+    response = client.post("/api/v1/score", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_a_body_over_the_site_limit_as_json(client):
+    body = "z" * (300 * 1024)
+    response = client.post("/api/v1/score", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=xyz",
+        "application/xml",
+        "application/jsonp",
+        "",
+    ],
+)
+@pytest.mark.django_db
+def test_the_api_refuses_bodies_that_are_not_json(client, content_type):
+    body = json.dumps(EXPECTED_ANSWERS)
+    response = client.post("/api/v1/score", data=body, content_type=content_type)
+    assert response.status_code == 415
+    assert "application/json" in response.json()["errors"]["answers"][0]
+
+
+@pytest.mark.django_db
+def test_the_api_accepts_json_with_a_charset(client):
+    body = json.dumps(EXPECTED_ANSWERS)
+    response = client.post(
+        "/api/v1/score", data=body, content_type="application/json; charset=utf-8"
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_api_answers_405_to_other_methods(client):
+    assert client.get("/api/v1/score").status_code == 405
+    assert (
+        client.put("/api/v1/score", data="{}", content_type="application/json").status_code == 405
+    )
