@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/stride_test
 AXE := node_modules/axe-core/axe.min.js
 
 .PHONY: setup run test test-pg lint typecheck verify browser-deps bench bench-score bench-steps bench-pdf \
-	bench-http bench-journey smoke audit lock
+	bench-http bench-journey smoke audit lock bench-admin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,15 @@ bench-steps: setup
 bench-pdf: setup
 	$(BIN)/python bench/bench_pdf.py
 
+# The reviewer's workspace on PostgreSQL (BENCH_DATABASE_URL, default
+# postgres://postgres@127.0.0.1:5432/stride_bench): seeds up to BENCH_ROWS shared
+# submissions if the table holds fewer, then list, filtered list, detail,
+# statistics and a 100k-row CSV export against a trivial baseline. BENCH_ROWS=100000
+# for a quicker run.
+BENCH_ROWS ?= 1000000
+bench-admin: setup
+	$(BIN)/python bench/bench_admin.py --rows $(BENCH_ROWS)
+
 # The requests as the image serves them: gunicorn, DEBUG=False, PostgreSQL, Redis.
 # Needs PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379 (as CI has).
 smoke: setup
@@ -75,7 +84,7 @@ bench-journey: setup
 	$(BIN)/python bench/bench_http.py --journey
 
 # Every bench-* target above, then one summary table (bench/run_all.py).
-bench: setup bench-steps bench-pdf
+bench: setup bench-steps bench-pdf bench-admin
 	$(BIN)/python bench/run_all.py
 
 # requirements.lock: the runtime dependencies as installed; the image and pip-audit use it.
