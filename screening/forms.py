@@ -5,6 +5,10 @@ Fields are built from ``instrument.py`` (codes, ranges, requirements) and
 fields with stable error codes, and every step's answers are finally run
 through ``instrument.validate`` so that the form can never accept what the
 contract refuses.
+
+crispy-forms only lays the steps out (``StepForm.helper``): the order of the
+questions, the wrapper of each (its anchor, its display condition for
+``static/js/journey.js``), the fieldsets of the limits grid.
 """
 
 from __future__ import annotations
@@ -13,14 +17,21 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Fieldset, Layout, LayoutObject
+from crispy_forms.utils import TEMPLATE_PACK, render_field
 from django import forms
 from django.core.exceptions import ValidationError
+from django.template import Context
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from screening import questions
 from screening.instrument import (
     EXCLUSIVE_CODES,
     ITEMS,
+    LIMIT_ACTIVITIES,
     TEXT_MAX_LENGTH,
     AnswersInvalid,
     ErrorCode,
@@ -32,6 +43,10 @@ from screening.journey import STEP_BY_ID, normalize_code
 
 KM_PER_MILE = 1.609344
 
+# Our own field templates for a question (why: ``Question``).
+CHOICES_TEMPLATE = "screening/crispy/choices.html"
+INPUT_TEMPLATE = "screening/crispy/input.html"
+
 
 def _required_message(item_id: str, kind: Kind) -> Any:
     if item_id in questions.REQUIRED_MESSAGES:
@@ -39,6 +54,17 @@ def _required_message(item_id: str, kind: Kind) -> Any:
     if kind is Kind.MULTI:
         return _("Choose at least one answer")
     return _("Choose an answer") if kind is Kind.ENUM else _("Enter a whole number")
+
+
+def numeric_input() -> forms.TextInput:
+    """A text box with the numeric keypad (GOV.UK's advice for whole numbers).
+
+    type="number" would change the answer under a mouse wheel or an arrow key and
+    send nothing for "12a"; the field's own checks give the message instead.
+    """
+    return forms.TextInput(
+        attrs={"inputmode": "numeric", "pattern": "[0-9]*", "class": "input-short"}
+    )
 
 
 def field_for(item: Item) -> forms.Field:
@@ -67,10 +93,7 @@ def field_for(item: Item) -> forms.Field:
             {"invalid": range_message, "min_value": range_message, "max_value": range_message}
         )
         return forms.IntegerField(
-            min_value=item.min,
-            max_value=item.max,
-            widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "input-short"}),
-            **common,
+            min_value=item.min, max_value=item.max, widget=numeric_input(), **common
         )
     return forms.CharField(
         max_length=TEXT_MAX_LENGTH,
@@ -78,6 +101,78 @@ def field_for(item: Item) -> forms.Field:
         widget=forms.Textarea(attrs={"rows": 5}),
         **common,
     )
+
+
+def _classes(*names: str) -> str:
+    """CSS class names once each, in order (a widget may be rendered more than once)."""
+    return " ".join(dict.fromkeys(" ".join(names).split()))
+
+
+class Question(Field):
+    """One question, in our field template (``CHOICES_TEMPLATE`` or ``INPUT_TEMPLATE``).
+
+    crispy-bootstrap5's ``field.html`` puts the hint and the error after the
+    control, marks a required answer with a bare "*" and has no "(optional)", no
+    place for a condition's hint, and renders IntegerField as type="number". Ours
+    keep GOV.UK's order (label or legend, hints, error, control), with
+    aria-describedby naming each of them. As with crispy's ``Field``, the widget
+    itself is rendered by Django with the attributes set here.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        template: str,
+        legend: Any = "",
+        inline: bool = False,
+        condition_hint: Any = "",
+    ):
+        super().__init__(name, template=template)
+        self.name = name
+        self.legend = legend
+        self.inline = inline
+        self.condition_hint = condition_hint
+
+    def render(
+        self,
+        form: forms.BaseForm,
+        context: Context,
+        template_pack: str = TEMPLATE_PACK,
+        extra_context: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> SafeString:
+        bound = form[self.name]
+        parts = [
+            ("condition", self.condition_hint),
+            ("hint", bound.help_text),
+            ("error", bound.errors),
+        ]
+        described = " ".join(f"{self.name}-{part}" for part, shown in parts if shown)
+        attrs = None  # a group: the template writes each option; the fieldset is described
+        if not bound.use_fieldset:
+            invalid = "is-invalid" if bound.errors else ""
+            widget_class = bound.field.widget.attrs.get("class", "")
+            attrs = {"class": _classes(widget_class, "form-control", invalid)}
+            if described:
+                attrs["aria-describedby"] = described
+        extra = {
+            **(extra_context or {}),
+            "legend": self.legend or bound.label,
+            "inline": self.inline,
+            "condition_hint": self.condition_hint,
+            "describedby": described,
+        }
+        return render_field(
+            self.name,
+            form,
+            context,
+            template=self.template,
+            attrs=attrs,
+            template_pack=template_pack,
+            extra_context=extra,
+            **kwargs,
+        )
 
 
 class StepForm(forms.Form):
@@ -116,6 +211,39 @@ class StepForm(forms.Form):
             return ""
         return json.dumps(
             [{"item": w.item_id, "op": str(w.op), "value": w.value} for w in item.shown_when]
+        )
+
+    @property
+    def helper(self) -> FormHelper:
+        """crispy's layout of the step, built when the page is rendered (so after validation)."""
+        helper = FormHelper()
+        # step.html holds the <form>, its CSRF token, the hidden "return" and the buttons.
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(*self.layout_objects())
+        return helper
+
+    def layout_objects(self) -> list[LayoutObject]:
+        return [self.question(name) for name in self.fields]
+
+    def question(self, name: str, *, legend: Any = "", inline: bool | None = None) -> Div:
+        """A question in its wrapper: the anchor of Change links, the display condition."""
+        field = self.fields[name]
+        group = field.widget.use_fieldset
+        if inline is None:
+            inline = group and field.widget.input_type == "radio" and len(field.choices) <= 3
+        shown_when = self.shown_when(name)
+        return Div(
+            Question(
+                name,
+                template=CHOICES_TEMPLATE if group else INPUT_TEMPLATE,
+                legend=legend,
+                inline=inline,
+                condition_hint=questions.CONDITION_HINTS.get(name, ""),
+            ),
+            css_id=f"field-{name}",
+            css_class=_classes("question mb-4", "has-error" if self[name].errors else ""),
+            **({"data_shown_when": shown_when} if shown_when else {}),
         )
 
     def _value(self, item_id: str) -> Any:
@@ -173,7 +301,7 @@ class AboutForm(StepForm):
         help_text=questions.help_text("weekly_km"),
         required=False,
         min_value=0,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "input-short"}),
+        widget=numeric_input(),
         error_messages={
             "invalid": _("Enter the distance as a whole number"),
             "min_value": _("Enter the distance as a whole number"),
@@ -230,15 +358,38 @@ class AboutForm(StepForm):
             )
 
 
-def _step_form(step_id: str) -> type[StepForm]:
+class LimitGridForm(StepForm):
+    """The limits step laid out as a grid: one fieldset per activity, a row per scale."""
+
+    def layout_objects(self) -> list[LayoutObject]:
+        return [
+            Fieldset(
+                # crispy reads a legend as template source: escape our words first.
+                conditional_escape(questions.ACTIVITY_TITLES[activity]),
+                *(
+                    self.question(
+                        f"{scale}_{activity}", legend=questions.SCALE_TITLES[scale], inline=True
+                    )
+                    for scale in questions.SCALE_TITLES
+                ),
+                css_class="limit-group mb-4",
+            )
+            for activity in LIMIT_ACTIVITIES
+        ]
+
+
+def _step_form(step_id: str, base: type[StepForm] = StepForm) -> type[StepForm]:
     """A form asking each item of a step with its own field, in instrument order."""
     fields = {item_id: field_for(ITEMS[item_id]) for item_id in STEP_BY_ID[step_id].item_ids}
     name = f"{step_id.title()}Form"
-    return type(name, (StepForm,), {"step_id": step_id, **fields})
+    return type(name, (base,), {"step_id": step_id, **fields})
 
 
 FORMS: dict[str, type[StepForm]] = {
-    step_id: AboutForm if step_id == "about" else _step_form(step_id) for step_id in STEP_BY_ID
+    step_id: AboutForm
+    if step_id == "about"
+    else _step_form(step_id, LimitGridForm if step_id == "limits" else StepForm)
+    for step_id in STEP_BY_ID
 }
 
 
