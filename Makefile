@@ -84,7 +84,7 @@ bench-journey: setup
 	$(BIN)/python bench/bench_http.py --journey
 
 # Every bench-* target above, then one summary table (bench/run_all.py).
-bench: setup bench-steps bench-pdf bench-admin
+bench: setup
 	$(BIN)/python bench/run_all.py
 
 # requirements.lock: the runtime dependencies as installed; the image and pip-audit use it.

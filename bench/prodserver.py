@@ -101,7 +101,7 @@ def wait_until_up(url: str, seconds: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def serve(database: str = "stride_bench", workers: int | None = None) -> Iterator[Server]:
+def serve(database: str = "stride_http_bench", workers: int | None = None) -> Iterator[Server]:
     """A fresh database, collectstatic, migrate, then gunicorn until the block ends."""
     reset_database(database)
     with tempfile.TemporaryDirectory(prefix="stride-bench-") as tmp:

@@ -1,0 +1,326 @@
+"""HTTP load against the app as production serves it, with a baseline from the same run.
+
+The server is bench/prodserver.py: gunicorn with gunicorn.conf.py, DEBUG=False,
+PostgreSQL, Redis, WhiteNoise, rate limits on. The load comes from a second
+process on loopback, locust headless (bench/locustfile.py), for a fixed
+duration per measurement; locust and gunicorn share this machine's cores.
+
+    python bench/bench_http.py             # heaviest step GET and POST vs /healthz
+    python bench/bench_http.py --journey   # whole journeys as locust users
+
+Targets (issue 6): step GET throughput >= 0.25 x the trivial view's, step p95
+under 50 ms at 20 concurrent clients; 200 complete journeys a minute with p95
+per request under 150 ms and no error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.prodserver import BIN, ROOT, serve  # noqa: E402
+
+DURATION = int(os.environ.get("BENCH_SECONDS", "20"))
+USERS = int(os.environ.get("BENCH_USERS", "20"))
+JOURNEY_USERS = int(os.environ.get("BENCH_JOURNEY_USERS", "20"))
+JOURNEY_SECONDS = int(os.environ.get("BENCH_JOURNEY_SECONDS", "30"))
+RESULTS = ROOT / "test-artifacts" / "bench"
+
+
+def run_locust(base_url: str, user_class: str, users: int, seconds: int, **env: str) -> dict:
+    """One fixed-duration locust run; returns its stats rows by request name."""
+    with tempfile.TemporaryDirectory(prefix="locust-") as tmp:
+        prefix = str(Path(tmp) / "run")
+        command = [
+            str(BIN / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "--only-summary",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(users),
+            "--run-time",
+            f"{seconds}s",
+            "--stop-timeout",
+            "10",
+            "--host",
+            base_url,
+            "--csv",
+            prefix,
+            "--loglevel",
+            "ERROR",
+            user_class,
+        ]
+        started = time.monotonic()
+        subprocess.run(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=False,
+            capture_output=True,
+            timeout=seconds + 120,
+        )
+        elapsed = time.monotonic() - started
+        with open(f"{prefix}_stats.csv", newline="") as handle:
+            rows = {row["Name"]: row for row in csv.DictReader(handle)}
+        with open(f"{prefix}_failures.csv", newline="") as handle:
+            failures = list(csv.DictReader(handle))
+    return {"rows": rows, "failures": failures, "elapsed": elapsed, "seconds": seconds}
+
+
+def figures(run: dict, name: str) -> dict:
+    row = run["rows"][name]
+    return {
+        "requests": int(row["Request Count"]),
+        "failures": int(row["Failure Count"]),
+        "rps": float(row["Requests/s"]),
+        "p50": float(row["50%"]),
+        "p95": float(row["95%"]),
+        "p99": float(row["99%"]),
+    }
+
+
+def new_runner(base_url: str, until: str):
+    """A requests session that has saved every step before ``until`` (not timed)."""
+    import requests
+
+    from bench.journey_data import STEP_POSTS, STEPS, new_address
+
+    session = requests.Session()
+    session.headers.update({"X-Forwarded-Proto": "https", "X-Forwarded-For": new_address()})
+    referer = {"Referer": f"https://{base_url.split('://')[1]}/"}
+    for step_id in STEPS[: STEPS.index(until)] if until else STEPS:
+        token = csrf_token(session.get(f"{base_url}/step/{step_id}/").text)
+        response = session.post(
+            f"{base_url}/step/{step_id}/",
+            data={**STEP_POSTS[step_id], "csrfmiddlewaretoken": token},
+            headers=referer,
+            allow_redirects=False,
+        )
+        assert response.status_code == 302, (step_id, response.status_code)
+    return session
+
+
+def csrf_token(page: str) -> str:
+    return page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+
+
+def heaviest_step(base_url: str) -> tuple[str, dict[str, float]]:
+    """Median round trip of each step's GET for one runner, one request at a time."""
+    from bench.journey_data import STEPS
+
+    session = new_runner(base_url, until="")
+    medians = {}
+    for step_id in STEPS:
+        times = []
+        for _ in range(30):
+            started = time.perf_counter()
+            response = session.get(f"{base_url}/step/{step_id}/")
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (step_id, response.status_code)
+        medians[step_id] = round(statistics.median(times), 1)
+    return max(medians, key=medians.__getitem__), medians
+
+
+def prepared_runners(base_url: str, step: str, count: int, path: Path) -> dict[str, str]:
+    """One saved draft per locust user, so that no set-up request falls in the timed run."""
+    runners = []
+    for _ in range(count):
+        session = new_runner(base_url, until=step)
+        page = session.get(f"{base_url}/step/{step}/").text
+        cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+        runners.append(
+            {
+                "cookie": cookie,
+                "token": csrf_token(page),
+                "address": session.headers["X-Forwarded-For"],
+            }
+        )
+    path.write_text(json.dumps(runners))
+    return {"BENCH_STEP": step, "BENCH_RUNNERS": str(path)}
+
+
+def line(label: str, f: dict, ratio: float | None = None) -> str:
+    shown = f"{ratio:7.2f}" if ratio is not None else "      -"
+    return (
+        f"{label:<34}{f['rps']:>9.0f}{f['p50']:>8.0f}{f['p95']:>8.0f}{f['p99']:>8.0f}"
+        f"{f['failures']:>8}{shown}"
+    )
+
+
+HEADER = (
+    f"{'measurement':<34}{'req/s':>9}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
+    f"{'errors':>8}{'ratio':>7}"
+)
+
+
+def summary(rows: list[dict], target: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{target}.json").write_text(json.dumps(rows, indent=1))
+    for row in rows:
+        print("SUMMARY " + json.dumps(row))
+
+
+def bench_steps() -> None:
+    with serve() as server:
+        step, medians = heaviest_step(server.base_url)
+        print(f"step GET medians, one client (ms): {json.dumps(medians)}")
+        print(f"heaviest step: {step}")
+        print(f"{DURATION} s per run, {USERS} concurrent clients, locust on loopback")
+        with tempfile.TemporaryDirectory(prefix="runners-") as tmp:
+            env = prepared_runners(server.base_url, step, USERS, Path(tmp) / "runners.json")
+            base = server.base_url
+            trivial = figures(run_locust(base, "Trivial", USERS, DURATION), "trivial view")
+            get_run = run_locust(base, "StepGet", USERS, DURATION, **env)
+            post_run = run_locust(base, "StepPost", USERS, DURATION, **env)
+        get = figures(get_run, f"GET /step/{step}/")
+        post = figures(post_run, f"POST /step/{step}/")
+    get_ratio, post_ratio = get["rps"] / trivial["rps"], post["rps"] / trivial["rps"]
+    print(HEADER)
+    print(line("trivial view /healthz", trivial, 1.0))
+    print(line(f"GET /step/{step}/", get, get_ratio))
+    print(line(f"POST /step/{step}/ (save, 302)", post, post_ratio))
+    rows = [
+        {
+            "bench": "bench-http",
+            "metric": f"GET /step/{step}/ throughput vs trivial",
+            "value": round(get_ratio, 3),
+            "unit": "x",
+            "target": ">= 0.25",
+            "ok": get_ratio >= 0.25,
+        },
+        {
+            "bench": "bench-http",
+            "metric": f"GET /step/{step}/ p95 at {USERS} clients",
+            "value": get["p95"],
+            "unit": "ms",
+            "target": "< 50",
+            "ok": get["p95"] < 50,
+        },
+        {
+            "bench": "bench-http",
+            "metric": f"POST /step/{step}/ throughput vs trivial",
+            "value": round(post_ratio, 3),
+            "unit": "x",
+            "target": "(reported)",
+            "ok": True,
+        },
+        {
+            "bench": "bench-http",
+            "metric": f"POST /step/{step}/ p95 at {USERS} clients",
+            "value": post["p95"],
+            "unit": "ms",
+            "target": "< 50",
+            "ok": post["p95"] < 50,
+        },
+        {
+            "bench": "bench-http",
+            "metric": "trivial view /healthz",
+            "value": round(trivial["rps"]),
+            "unit": "req/s",
+            "target": "(baseline)",
+            "ok": trivial["failures"] == 0,
+        },
+        {
+            "bench": "bench-http",
+            "metric": "errors",
+            "value": trivial["failures"] + get["failures"] + post["failures"],
+            "unit": "",
+            "target": "0",
+            "ok": trivial["failures"] + get["failures"] + post["failures"] == 0,
+        },
+    ]
+    summary(rows, "bench-http")
+
+
+def bench_journey() -> None:
+    users, seconds = JOURNEY_USERS, JOURNEY_SECONDS
+    with serve() as server:
+        trivial = figures(run_locust(server.base_url, "Trivial", USERS, DURATION), "trivial view")
+        run = run_locust(server.base_url, "Journey", users, seconds)
+    everything = figures(run, "Aggregated")
+    done = figures(run, "journey: GET result")
+    per_minute = done["requests"] - done["failures"]
+    per_minute = per_minute * 60 / seconds
+    pacing = float(os.environ.get("BENCH_JOURNEY_PACING", "5"))
+    print(
+        f"{users} locust users, each starting a journey every {pacing:g} s, for {seconds} s "
+        f"({len(run['rows']) - 1} request names, {everything['requests']} requests)"
+    )
+    print(HEADER)
+    print(line("trivial view /healthz (max rate)", trivial, 1.0))
+    for name in sorted(run["rows"]):
+        if name != "Aggregated":
+            print(line(name, figures(run, name)))
+    print(line("all journey requests", everything))
+    print(f"complete journeys: {per_minute:.0f} per minute")
+    for failure in run["failures"][:5]:
+        print(f"failure: {failure.get('Name')}: {failure.get('Error')}")
+    rows = [
+        {
+            "bench": "bench-journey",
+            "metric": "complete journeys per minute",
+            "value": round(per_minute),
+            "unit": "/min",
+            "target": ">= 200",
+            "ok": per_minute >= 200,
+        },
+        {
+            "bench": "bench-journey",
+            "metric": "p95 per journey request",
+            "value": everything["p95"],
+            "unit": "ms",
+            "target": "< 150",
+            "ok": everything["p95"] < 150,
+        },
+        {
+            "bench": "bench-journey",
+            "metric": "p99 per journey request",
+            "value": everything["p99"],
+            "unit": "ms",
+            "target": "(reported)",
+            "ok": True,
+        },
+        {
+            "bench": "bench-journey",
+            "metric": "journey errors",
+            "value": everything["failures"],
+            "unit": "",
+            "target": "0",
+            "ok": everything["failures"] == 0,
+        },
+        {
+            "bench": "bench-journey",
+            "metric": "journey req/s vs trivial max req/s",
+            "value": round(everything["rps"] / trivial["rps"], 3),
+            "unit": "x",
+            "target": "(reported)",
+            "ok": True,
+        },
+    ]
+    summary(rows, "bench-journey")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--journey", action="store_true", help="whole journeys as locust users")
+    if parser.parse_args().journey:
+        bench_journey()
+    else:
+        bench_steps()
+
+
+if __name__ == "__main__":
+    main()
