@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any, ClassVar
 
 from crispy_forms.helper import FormHelper
@@ -112,11 +113,12 @@ class Question(Field):
     """One question, in our field template (``CHOICES_TEMPLATE`` or ``INPUT_TEMPLATE``).
 
     crispy-bootstrap5's ``field.html`` puts the hint and the error after the
-    control, marks a required answer with a bare "*" and has no "(optional)", no
-    place for a condition's hint, and renders IntegerField as type="number". Ours
+    control (a group's error inside its last option), marks a required answer
+    with a bare "*", has no "(optional)" and no place for a condition's hint. Ours
     keep GOV.UK's order (label or legend, hints, error, control), with
-    aria-describedby naming each of them. As with crispy's ``Field``, the widget
-    itself is rendered by Django with the attributes set here.
+    aria-describedby naming each of them. A text box is rendered by Django with
+    the attributes set here, as crispy's ``Field`` does; a group's options are
+    written by the template from crispy's ``optgroups``.
     """
 
     def __init__(
@@ -158,6 +160,8 @@ class Question(Field):
                 attrs["aria-describedby"] = described
         extra = {
             **(extra_context or {}),
+            # As Django decides it: radios of a required question, never checkboxes.
+            "required": "required" in bound.build_widget_attrs({}),
             "legend": self.legend or bound.label,
             "inline": self.inline,
             "condition_hint": self.condition_hint,
@@ -213,9 +217,9 @@ class StepForm(forms.Form):
             [{"item": w.item_id, "op": str(w.op), "value": w.value} for w in item.shown_when]
         )
 
-    @property
+    @cached_property
     def helper(self) -> FormHelper:
-        """crispy's layout of the step, built when the page is rendered (so after validation)."""
+        """crispy's layout of the step; read when the page is rendered, after validation."""
         helper = FormHelper()
         # step.html holds the <form>, its CSRF token, the hidden "return" and the buttons.
         helper.form_tag = False
