@@ -46,7 +46,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from screening import bodymap, instrument, scoring
+from screening import bodymap, fhir, instrument, scoring
 from screening.instrument import INSTRUMENT_ID
 
 # Bump when the document's content or layout changes: cached PDFs are keyed by it.
@@ -61,6 +61,7 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 DEFAULT_PAPER = "a4"
 
 JSON_ATTACHMENT_NAME = "screening.json"
+FHIR_ATTACHMENT_NAME = "screening.fhir.json"
 CACHE_TIMEOUT = 60 * 60  # seconds; the key changes whenever the content could
 
 
@@ -503,15 +504,25 @@ def attachments_for(
     data = json.dumps(
         screening_json(answers, result, reference, on), ensure_ascii=False, indent=2
     ).encode("utf-8")
+    bundle = fhir.score_bundle(answers, result, response_id=reference, authored=on)
+    fhir_data = json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")
     return [
         weasyprint.Attachment(
-            string=data,
-            name=JSON_ATTACHMENT_NAME,
-            description=_("Answers and result as JSON (Stride Screen)"),
+            string=content,
+            name=name,
+            description=description,
             created=stamp,
             modified=stamp,
             relationship="Data",
             url_fetcher=StaticOnlyFetcher(),
+        )
+        for content, name, description in (
+            (data, JSON_ATTACHMENT_NAME, _("Answers and result as JSON (Stride Screen)")),
+            (
+                fhir_data,
+                FHIR_ATTACHMENT_NAME,
+                _("FHIR R4 QuestionnaireResponse and result Observations (Bundle)"),
+            ),
         )
     ]
 

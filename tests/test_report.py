@@ -112,8 +112,15 @@ def pdf_text(pdf: bytes, pages: slice = slice(None)) -> str:
 
 def embedded_json(pdf: bytes) -> dict:
     reader = PdfReader(io.BytesIO(pdf))
-    assert list(reader.attachments) == [report.JSON_ATTACHMENT_NAME]
+    assert sorted(reader.attachments) == sorted(
+        [report.JSON_ATTACHMENT_NAME, report.FHIR_ATTACHMENT_NAME]
+    )
     return json.loads(reader.attachments[report.JSON_ATTACHMENT_NAME][0])
+
+
+def embedded_fhir(pdf: bytes) -> dict:
+    reader = PdfReader(io.BytesIO(pdf))
+    return json.loads(reader.attachments[report.FHIR_ATTACHMENT_NAME][0])
 
 
 def flat(text: str) -> str:
@@ -190,6 +197,24 @@ def test_the_embedded_json_equals_the_api_result_for_the_same_answers(client):
     assert data["answers"] == vignette_answers
     assert data["report_version"] == report.REPORT_VERSION
     assert data["date"] == "2025-03-04"
+
+
+def test_the_embedded_fhir_bundle_carries_the_answers_and_the_same_result():
+    """The clinic's FHIR software reads the same answers and result as screening.json."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    from screening import fhir
+
+    vignette_answers, _category = VIGNETTES["foot_prompt"]
+    bundle = embedded_fhir(report.render_pdf(vignette_answers, on=DAY))
+    Bundle.model_validate(bundle)
+    resources = [entry["resource"] for entry in bundle["entry"]]
+    response = resources[0]
+    assert response["resourceType"] == "QuestionnaireResponse"
+    assert response["authored"] == "2025-03-04"
+    assert fhir.answers_from_response(response) == vignette_answers
+    decoded = fhir.result_from_observations(resources[1:], response["questionnaire"])
+    assert decoded == scoring.score(vignette_answers).to_dict()
 
 
 def page_png(pdf: bytes, tmp_path: Path, page: int = 1) -> Image.Image:
