@@ -45,6 +45,7 @@ def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("RATELIMIT_ENABLED", "False")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
     import django
 
     django.setup()

@@ -36,7 +36,7 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from screening import audit, charts, exports, instrument, scoring, stats
-from screening.models import AuditEntry, Submission
+from screening.models import AuditEntry, Submission, flag_mask
 from screening.ratelimit import ratelimit
 
 admin.site.site_header = "Stride Screen reviewers"
@@ -47,6 +47,8 @@ admin.site.index_title = "Shared submissions"
 admin.site.login = ratelimit("login")(admin.site.login)  # type: ignore[method-assign]
 
 COUNT_CAP = 10_000
+# A filtered list counts matches up to this many pages beyond the page shown.
+PAGES_AHEAD = 10
 RECENT_INDEX = "submission_consented_recent"
 
 
@@ -173,8 +175,8 @@ class FlagsFilter(admin.SimpleListFilter):
     """Several flags at once: a submission matches when it has every chosen flag.
 
     The choice is a comma-separated list in ``?flags=``; each link adds or
-    removes one flag. Matching tests bits of ``flag_mask``
-    (``flag_mask & wanted = wanted``), which works on SQLite and PostgreSQL.
+    removes one flag. Matching tests one bit of ``flag_mask`` per flag
+    (``flag_mask & bit = bit``), which works on SQLite and PostgreSQL.
     """
 
     title = "flags (all of)"
@@ -196,10 +198,14 @@ class FlagsFilter(admin.SimpleListFilter):
         codes = self.chosen()
         if not codes:
             return queryset
-        from screening.models import flag_mask
-
-        wanted = flag_mask(codes)
-        return queryset.alias(_flag_bits=F("flag_mask").bitand(wanted)).filter(_flag_bits=wanted)
+        # One test per flag, (flag_mask & bit) = bit, so that each matches the
+        # planner statistics of migration 0005.
+        for code in codes:
+            bit = flag_mask([code])
+            queryset = queryset.alias(**{f"_flag_{code}": F("flag_mask").bitand(bit)}).filter(
+                **{f"_flag_{code}": bit}
+            )
+        return queryset
 
     def choices(self, changelist: ChangeList) -> Any:
         try:
@@ -293,13 +299,18 @@ class EstimatedCountPaginator(Paginator):
 
     Unfiltered on PostgreSQL, the count is the planner's estimate of rows in
     the partial index of consented submissions (``pg_class.reltuples``, kept
-    fresh by autovacuum/ANALYZE). Filtered, the count stops at ``COUNT_CAP``:
-    the page shows "more than 10,000" rather than scanning every match.
+    fresh by autovacuum/ANALYZE). Filtered, counting stops at ``cap`` rows: ten
+    pages beyond the page shown, at most ``COUNT_CAP``; the page then says
+    "more than N" and the cap moves on as the reviewer pages forward. A rare
+    filter costs one scan up to the cap, never a count of every match.
     """
 
-    def __init__(self, *args: Any, estimate: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, estimate: bool = False, cap: int = COUNT_CAP, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.estimate = estimate
+        self.cap = cap
         self.estimated = False
         self.capped = False
 
@@ -312,11 +323,18 @@ class EstimatedCountPaginator(Paginator):
             if row and row[0] > COUNT_CAP:
                 self.estimated = True
                 return int(row[0])
-        counted = self.object_list.order_by()[: COUNT_CAP + 1].count()
-        if counted > COUNT_CAP:
+        counted = self.object_list.order_by()[: self.cap + 1].count()
+        if counted > self.cap:
             self.capped = True
-            return COUNT_CAP
+            return self.cap
         return counted
+
+
+class SubmissionChangeList(ChangeList):
+    """The list reads the columns it shows, not every answers object."""
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet:
+        return super().get_queryset(request, exclude_parameters).defer("answers")
 
 
 class FilterOnlyChangeList(ChangeList):
@@ -375,6 +393,9 @@ class SubmissionAdmin(admin.ModelAdmin):
     actions = ["delete_selected"]
     change_list_template = "admin/screening/submission/change_list.html"
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return SubmissionChangeList
+
     # Nobody adds or edits a submission; answers and result are what the runner sent.
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -405,12 +426,17 @@ class SubmissionAdmin(admin.ModelAdmin):
         orphans: int = 0,
         allow_empty_first_page: bool = True,
     ) -> Paginator:
+        try:
+            page = max(1, int(request.GET.get("p", 1)))
+        except ValueError:
+            page = 1
         return EstimatedCountPaginator(
             queryset,
             per_page,
             orphans,
             allow_empty_first_page,
             estimate=not audit.filter_string(request),
+            cap=min(COUNT_CAP, (page + PAGES_AHEAD) * per_page),
         )
 
     @admin.display(description="category", ordering="category")
@@ -609,7 +635,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         )
         today = datetime.date.today().isoformat()
         if fmt == "csv":
-            body = exports.csv_lines(queryset, include_free_text)
+            body = exports.csv_chunks(queryset, include_free_text)
             content_type = "text/csv; charset=utf-8"
         else:
             body = exports.jsonl_lines(queryset, include_free_text)

@@ -7,10 +7,12 @@ import io
 import json
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from screening import exports
 from screening.instrument import ITEMS
+from screening.models import Submission
 from tests.test_admin import make_submission, staff
 
 EXPORT = "admin:screening_submission_export"
@@ -141,3 +143,29 @@ def test_the_export_form_offers_free_text_only_to_stewards(reviewer_client, stew
 
 def test_age_bands_are_five_years_wide():
     assert [exports.age_band(a) for a in (29, 30, 34, 35)] == ["25-29", "30-34", "30-34", "35-39"]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path is PostgreSQL's")
+def test_postgresql_copy_writes_the_same_csv_as_python():
+    tricky = [
+        'He said "fine", then: no.',
+        "two\nlines\r\nand a\ttab",
+        "a bare\rcarriage return",
+        "=1+1",
+        "\tstarts with a tab",
+        "-3 km",
+        "ünïcödé ✓ and a ; semicolon",
+    ]
+    for text in tricky:
+        make_submission(own_words=text, what_helped="@home", side="left")
+    make_submission()
+    make_submission(shared=False, own_words="=never")
+    queryset = Submission.objects.filter(share_for_research=True).order_by("id")
+    for free_text in (False, True):
+        server = "".join(
+            c.decode() if isinstance(c, bytes) else c
+            for c in exports.pg_csv_chunks(queryset, free_text)
+        )
+        python = "".join(exports.csv_lines(queryset, free_text))
+        assert server == python

@@ -32,7 +32,13 @@ from django.db import connection, transaction
 from screening.instrument import LIMIT_ACTIVITIES, drop_hidden, validate
 from screening.models import REFERENCE_ALPHABET, Submission
 
-CHUNK = 10_000
+CHUNK = 5_000
+# On PostgreSQL at most this many distinct answer sets are drawn and scored;
+# larger runs give each to several rows (own id, reference, date), which keeps
+# 1,000,000 rows within three minutes on two cores.
+DISTINCT = 100_000
+# Loads of at least this many rows into a smaller table rebuild the plain indexes after.
+BULK_INDEX_REBUILD = 50_000
 # Odd multiplier and offset of the 40-bit bijection behind seeded references.
 _MULTIPLIER = 0x9E3779B97 | 1
 _OFFSET = 0x5DEECE66D
@@ -222,10 +228,9 @@ def draw_row(rng: random.Random, today: datetime.date) -> dict[str, Any]:
     }
 
 
-COLUMNS = (
-    "id",
-    "public_id",
-    "reference",
+# Columns that differ on every row, then those copied from a drawn profile.
+ROW_COLUMNS = ("id", "public_id", "reference", "created_on", "consent_on")
+PROFILE_COLUMNS = (
     "answers",
     "instrument_version",
     "scoring_version",
@@ -242,10 +247,8 @@ COLUMNS = (
     "criteria_mask",
     "limits_worst",
     "limits_typical",
-    "created_on",
     "share_for_research",
     "consent_version",
-    "consent_on",
 )
 
 
@@ -260,19 +263,20 @@ def _copy_text(value: Any) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _chunk_copy_text(task: tuple[int, int, int, str]) -> bytes:
-    """Rows ``first_id`` .. ``first_id + count - 1`` as COPY text (runs in a worker)."""
-    first_id, count, seed, today_iso = task
+def _profiles(task: tuple[int, int]) -> list[str]:
+    """``count`` drawn, validated and scored submissions as COPY text (runs in a worker)."""
+    count, seed = task
     rng = random.Random(seed)
-    today = datetime.date.fromisoformat(today_iso)
-    lines = []
-    for row_id in range(first_id, first_id + count):
-        row = draw_row(rng, today)
-        row["id"] = row_id
-        row["public_id"] = uuid.UUID(int=rng.getrandbits(128), version=4)
-        row["reference"] = reference_for(row_id)
-        lines.append("\t".join(_copy_text(row[c]) for c in COLUMNS))
-    return ("\n".join(lines) + "\n").encode()
+    profiles = []
+    for _ in range(count):
+        answers = validate(drop_hidden(draw_answers(rng)))
+        fields = {
+            **Submission.fields_from(answers),
+            "share_for_research": True,
+            "consent_version": CONSENT_VERSION,
+        }
+        profiles.append("\t".join(_copy_text(fields[c]) for c in PROFILE_COLUMNS))
+    return profiles
 
 
 class Command(BaseCommand):
@@ -283,6 +287,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None, help="random seed (repeatable runs)")
         parser.add_argument(
             "--workers", type=int, default=2, help="processes drawing rows (PostgreSQL)"
+        )
+        parser.add_argument(
+            "--distinct",
+            type=int,
+            default=DISTINCT,
+            help="PostgreSQL: at most this many distinct answer sets, each given to several "
+            "rows with their own date, id and reference (default %(default)s)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -296,7 +307,8 @@ class Command(BaseCommand):
         ) + 1
         today = datetime.date.today()
         if connection.vendor == "postgresql":
-            self._copy(first_id, count, seed, today, max(1, options["workers"]))
+            distinct = max(1, min(count, options["distinct"]))
+            self._copy(first_id, count, seed, today, max(1, options["workers"]), distinct)
         else:
             self._bulk_create(first_id, count, seed, today)
         elapsed = time.perf_counter() - started
@@ -317,29 +329,81 @@ class Command(BaseCommand):
             Submission.objects.bulk_create(batch)
 
     def _copy(
-        self, first_id: int, count: int, seed: int, today: datetime.date, workers: int
+        self,
+        first_id: int,
+        count: int,
+        seed: int,
+        today: datetime.date,
+        workers: int,
+        distinct: int,
     ) -> None:
         tasks = [
-            (start, min(CHUNK, first_id + count - start), seed + start, today.isoformat())
-            for start in range(first_id, first_id + count, CHUNK)
+            (min(CHUNK, distinct - start), seed + start) for start in range(0, distinct, CHUNK)
         ]
+        started = time.perf_counter()
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            profiles = [text for chunk in pool.imap(_profiles, tasks) for text in chunk]
+        self.stdout.write(
+            f"  drew and scored {len(profiles):,} answer sets in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        started = time.perf_counter()
+        rng = random.Random(seed)
+        days = [(today - datetime.timedelta(days=d)).isoformat() for d in range(SPREAD_DAYS)]
         table = Submission._meta.db_table
-        columns = ", ".join(COLUMNS)
-        context = multiprocessing.get_context("fork")
-        connection.ensure_connection()
+        columns = ", ".join(ROW_COLUMNS + PROFILE_COLUMNS)
         with transaction.atomic(), connection.cursor() as cursor:
+            rebuilt = self._drop_plain_indexes(cursor, table, count)
             raw = cursor.cursor  # the psycopg cursor, for COPY
-            with (
-                context.Pool(workers) as pool,
-                raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-            ):
-                for done, data in enumerate(pool.imap(_chunk_copy_text, tasks), start=1):
-                    copy.write(data)
-                    if done % 10 == 0:
-                        self.stdout.write(f"  {min(done * CHUNK, count):,} rows", ending="\r")
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                lines: list[str] = []
+                for row_id in range(first_id, first_id + count):
+                    # Each answer set once before any repeats; then at random.
+                    n = row_id - first_id
+                    profile = profiles[n] if n < distinct else rng.choice(profiles)
+                    day = rng.choice(days)
+                    public_id = uuid.uuid4()
+                    lines.append(
+                        f"{row_id}\t{public_id}\t{reference_for(row_id)}\t{day}\t{day}\t{profile}\n"
+                    )
+                    if len(lines) >= 20_000:
+                        copy.write("".join(lines).encode())
+                        lines = []
+                copy.write("".join(lines).encode())
+            self.stdout.write(f"  copied {count:,} rows in {time.perf_counter() - started:.1f} s")
+            started = time.perf_counter()
+            if rebuilt:
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                for definition in rebuilt:
+                    cursor.execute(definition)
+                self.stdout.write(
+                    f"  rebuilt {len(rebuilt)} indexes in {time.perf_counter() - started:.1f} s"
+                )
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM {table}))",
                 [table],
             )
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {table}")
+
+    def _drop_plain_indexes(self, cursor: Any, table: str, count: int) -> list[str]:
+        """For a load at least as large as the table, drop the non-unique indexes.
+
+        Building an index once after the load is much faster than updating a
+        dozen of them row by row; the definitions are returned to be run again
+        in the same transaction. Unique constraints stay, so every row is
+        still checked.
+        """
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) AS s", [count])
+        if count < BULK_INDEX_REBUILD or cursor.fetchone()[0] >= count:
+            return []
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = %s AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+            [table, table],
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        return [definition for _, definition in indexes]
