@@ -46,6 +46,8 @@ def setup_django(url: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("RATELIMIT_ENABLED", "False")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+    # The request log would be timed and printed with every request.
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 
     django.setup()

@@ -359,3 +359,35 @@ def test_staff_passwords_are_validated():
         validate_password("short1")
     with pytest.raises(ValidationError):
         validate_password("password1234")
+
+
+# --- retention -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_steward_runs_retention_from_the_admin_and_it_is_audited(steward_client, steward):
+    old_day = datetime.date.today() - datetime.timedelta(days=settings.RETENTION_DAYS + 1)
+    expired = make_submission(created_on=old_day)
+    kept = make_submission()
+    unshared_old = make_submission(shared=False, created_on=old_day)
+    response = steward_client.post(reverse("admin:screening_submission_retention"))
+    assert response.status_code == 302
+    remaining = set(Submission.objects.values_list("pk", flat=True))
+    assert remaining == {kept.pk}
+    assert expired.pk not in remaining and unshared_old.pk not in remaining
+    entry = AuditEntry.objects.get(action="purge")
+    assert entry.user == steward
+    assert "1 shared submissions" in entry.detail
+    again = steward_client.post(reverse("admin:screening_submission_retention"))
+    assert again.status_code == 302
+    assert set(Submission.objects.values_list("pk", flat=True)) == {kept.pk}
+
+
+@pytest.mark.django_db
+def test_a_reviewer_cannot_run_retention(reviewer_client):
+    old_day = datetime.date.today() - datetime.timedelta(days=settings.RETENTION_DAYS + 1)
+    expired = make_submission(created_on=old_day)
+    response = reviewer_client.post(reverse("admin:screening_submission_retention"))
+    assert response.status_code == 403
+    assert Submission.objects.filter(pk=expired.pk).exists()
+    assert "Run retention now" not in reviewer_client.get(reverse(LIST)).text
