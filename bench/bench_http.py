@@ -37,7 +37,9 @@ JOURNEY_SECONDS = int(os.environ.get("BENCH_JOURNEY_SECONDS", "30"))
 RESULTS = ROOT / "test-artifacts" / "bench"
 
 
-def run_locust(base_url: str, user_class: str, users: int, seconds: int, **env: str) -> dict:
+def run_locust(
+    base_url: str, user_class: str, users: int, seconds: int, spawn_rate: float = 0, **env: str
+) -> dict:
     """One fixed-duration locust run; returns its stats rows by request name."""
     with tempfile.TemporaryDirectory(prefix="locust-") as tmp:
         prefix = str(Path(tmp) / "run")
@@ -50,7 +52,7 @@ def run_locust(base_url: str, user_class: str, users: int, seconds: int, **env: 
             "--users",
             str(users),
             "--spawn-rate",
-            str(users),
+            str(spawn_rate or users),
             "--run-time",
             f"{seconds}s",
             "--stop-timeout",
@@ -247,16 +249,18 @@ def bench_steps() -> None:
 
 def bench_journey() -> None:
     users, seconds = JOURNEY_USERS, JOURNEY_SECONDS
+    pacing = float(os.environ.get("BENCH_JOURNEY_PACING", "5"))
     with serve() as server:
         trivial = figures(run_locust(server.base_url, "Trivial", USERS, DURATION), "trivial view")
-        run = run_locust(server.base_url, "Journey", users, seconds)
+        # Runners arrive spread over one pacing period rather than all in the same second.
+        run = run_locust(server.base_url, "Journey", users, seconds, spawn_rate=users / pacing)
     everything = figures(run, "Aggregated")
     done = figures(run, "journey: GET result")
     per_minute = done["requests"] - done["failures"]
     per_minute = per_minute * 60 / seconds
-    pacing = float(os.environ.get("BENCH_JOURNEY_PACING", "5"))
     print(
-        f"{users} locust users, each starting a journey every {pacing:g} s, for {seconds} s "
+        f"{users} locust users arriving over {pacing:g} s, each starting a journey every "
+        f"{pacing:g} s, for {seconds} s "
         f"({len(run['rows']) - 1} request names, {everything['requests']} requests)"
     )
     print(HEADER)

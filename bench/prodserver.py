@@ -80,7 +80,8 @@ def production_env(database: str, static_root: Path, port: int) -> dict[str, str
         SECURE_COOKIES="False",
         HOST="127.0.0.1",
         PORT=str(port),
-        LOG_LEVEL="WARNING",
+        # As in production: one JSON line per request (to a file here).
+        LOG_LEVEL="INFO",
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     )
     return env

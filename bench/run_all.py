@@ -12,6 +12,7 @@ The summary is also written to test-artifacts/bench/summary.txt for docs/perform
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -31,6 +32,8 @@ def targets() -> list[str]:
 def run(target: str) -> tuple[int, float, list[str]]:
     print(f"\n=== make {target}", flush=True)
     started = time.monotonic()
+    # In-process benchmarks would print one request log line per request measured.
+    env = {**os.environ, "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
     process = subprocess.Popen(
         # `make bench` has already run `setup`: do not let each target re-install.
         ["make", "-s", "-o", ".venv/.installed", target],
@@ -38,6 +41,7 @@ def run(target: str) -> tuple[int, float, list[str]]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=env,
     )
     assert process.stdout is not None
     lines = []
