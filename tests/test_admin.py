@@ -249,6 +249,7 @@ def test_it_caps_the_count_of_a_filtered_list(reviewer_client, monkeypatch):
         make_submission(side="left")
     response = reviewer_client.get(reverse(LIST), {"side": "left"})
     assert "more than 3 submissions" in response.text
+    assert "more than 3 results" in response.text
 
 
 # --- detail ------------------------------------------------------------------------------
@@ -391,3 +392,15 @@ def test_a_reviewer_cannot_run_retention(reviewer_client):
     assert response.status_code == 403
     assert Submission.objects.filter(pk=expired.pk).exists()
     assert "Run retention now" not in reviewer_client.get(reverse(LIST)).text
+
+
+@pytest.mark.django_db
+def test_it_filters_on_the_versions_present(reviewer_client):
+    submission = make_submission()
+    version = submission.scoring_version
+    shown = reviewer_client.get(
+        reverse(LIST), {"scoring_version": version, "instrument_version": "1"}
+    )
+    assert submission.reference in shown.text
+    unknown = reviewer_client.get(reverse(LIST), {"scoring_version": "0.0.1"})
+    assert unknown.status_code == 302 and unknown["Location"].endswith("?e=1")
