@@ -404,3 +404,21 @@ def test_it_filters_on_the_versions_present(reviewer_client):
     assert submission.reference in shown.text
     unknown = reviewer_client.get(reverse(LIST), {"scoring_version": "0.0.1"})
     assert unknown.status_code == 302 and unknown["Location"].endswith("?e=1")
+
+
+@pytest.mark.django_db
+def test_login_attempts_from_one_client_are_throttled_whatever_the_username(client, settings):
+    """Axes locks a username; the rate limiter stops one client trying many usernames."""
+    settings.RATELIMITS = {**settings.RATELIMITS, "login": "2/600"}
+    login = reverse("admin:login")
+    statuses = [
+        client.post(
+            login, {"username": f"guess{i}", "password": "x"}, REMOTE_ADDR="203.0.113.5"
+        ).status_code
+        for i in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    elsewhere = client.post(
+        login, {"username": "guess9", "password": "x"}, REMOTE_ADDR="198.51.100.1"
+    )
+    assert elsewhere.status_code == 200
