@@ -29,6 +29,7 @@ from bench.journey_data import STEP_POSTS, STEPS, new_address  # noqa: E402
 STEP = os.environ.get("BENCH_STEP", "limits")
 JOURNEY_PACING = float(os.environ.get("BENCH_JOURNEY_PACING", "5"))
 
+
 def form_body(data: dict[str, Any], token: str) -> list[tuple[str, str]]:
     pairs = [("csrfmiddlewaretoken", token)]
     for name, value in data.items():
