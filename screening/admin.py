@@ -113,6 +113,14 @@ FLAG_TITLES = {rule.code: rule.title for rule in scoring.FLAG_RULES}
 # --- filters ------------------------------------------------------------------------
 
 
+# format -> (streaming writer, content type, file extension)
+EXPORT_FORMATS = {
+    "csv": (exports.csv_chunks, "text/csv; charset=utf-8", "csv"),
+    "jsonl": (exports.jsonl_lines, "application/x-ndjson; charset=utf-8", "jsonl"),
+    "fhir": (exports.fhir_bundle_chunks, "application/fhir+json; charset=utf-8", "fhir.json"),
+}
+
+
 class ChoicesFilter(admin.SimpleListFilter):
     """Equality on one indexed column with a fixed list of choices (no DISTINCT query)."""
 
@@ -610,7 +618,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         fmt = request.GET.get("format", "")
-        if fmt not in ("csv", "jsonl"):
+        if fmt not in EXPORT_FORMATS:
             return TemplateResponse(
                 request,
                 "admin/screening/submission/export.html",
@@ -646,14 +654,11 @@ class SubmissionAdmin(admin.ModelAdmin):
             detail=f"{fmt}{' with free text' if include_free_text else ''}",
         )
         today = datetime.date.today().isoformat()
-        if fmt == "csv":
-            body = exports.csv_chunks(queryset, include_free_text)
-            content_type = "text/csv; charset=utf-8"
-        else:
-            body = exports.jsonl_lines(queryset, include_free_text)
-            content_type = "application/x-ndjson; charset=utf-8"
-        response = StreamingHttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="submissions-{today}.{fmt}"'
+        write, content_type, extension = EXPORT_FORMATS[fmt]
+        response = StreamingHttpResponse(
+            write(queryset, include_free_text), content_type=content_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="submissions-{today}.{extension}"'
         response["Cache-Control"] = "no-store"
         return response
 

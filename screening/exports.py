@@ -16,11 +16,13 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
 
+from screening import fhir
 from screening.instrument import ITEMS, Kind
 
 CHUNK_SIZE = 2000
@@ -237,3 +239,33 @@ def pg_csv_chunks(queryset: QuerySet, include_free_text: bool) -> Iterator[str |
     with connection.cursor() as cursor, cursor.cursor.copy(copy_sql, all_params) as copy:
         for block in copy:
             yield bytes(block)
+
+
+def fhir_bundle_chunks(queryset: QuerySet, include_free_text: bool) -> Iterator[str]:
+    """The filtered submissions as one FHIR R4 ``collection`` Bundle, streamed.
+
+    Each submission becomes its QuestionnaireResponse and result Observations
+    (``fhir.bundle_for_submissions``). Exact age and age at onset are left
+    out: FHIR types them as integers, so they cannot be given as 5-year bands
+    the way the CSV gives them; the onset band still travels in the axis-I
+    Observation. The result is scored from the full stored answers.
+    """
+    started = False
+    for submission in queryset.iterator(chunk_size=500):
+        shared = SimpleNamespace(
+            answers={k: v for k, v in submission.answers.items() if k not in BANDED_ITEMS},
+            result=submission.result,
+            created_on=submission.created_on,
+            public_id=submission.public_id,
+            reference=submission.reference,
+            instrument_version=submission.instrument_version,
+        )
+        bundle = fhir.bundle_for_submissions([shared], include_free_text=include_free_text)
+        body = ",".join(json.dumps(e, ensure_ascii=False) for e in bundle.get("entry", []))
+        if not body:
+            continue
+        yield ("," if started else '{"resourceType": "Bundle", "type": "collection", "entry": [')
+        yield body
+        started = True
+    # FHIR forbids an empty array, so an empty Bundle has no "entry" at all.
+    yield "]}" if started else '{"resourceType": "Bundle", "type": "collection"}'

@@ -169,3 +169,42 @@ def test_postgresql_copy_writes_the_same_csv_as_python():
         )
         python = "".join(exports.csv_lines(queryset, free_text))
         assert server == python
+
+
+@pytest.mark.django_db
+def test_the_fhir_export_is_a_valid_bundle_of_shared_submissions_without_exact_ages(
+    reviewer_client,
+):
+    """Issue 7: FHIR as a third format. Each shared submission gives its
+    QuestionnaireResponse and result Observations; unshared ones, exact ages and
+    free text stay out, and the result read back equals the stored one."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    from screening import fhir
+
+    shared = make_submission(age=37, onset_age=29, own_words="my own words")
+    make_submission(shared=False)
+    status, body, response = download(reviewer_client, EXPORT, {"format": "fhir"})
+    assert status == 200 and response.streaming
+    assert response["Content-Type"].startswith("application/fhir+json")
+    bundle = json.loads(body)
+    Bundle.model_validate(bundle)
+    resources = [entry["resource"] for entry in bundle["entry"]]
+    responses = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
+    assert [r["id"] for r in responses] == [str(shared.public_id)]
+    link_ids = json.dumps(responses[0])
+    assert '"age"' not in link_ids and '"onset_age"' not in link_ids
+    assert "my own words" not in body
+    observations = [r for r in resources if r["resourceType"] == "Observation"]
+    decoded = fhir.result_from_observations(observations, responses[0]["questionnaire"])
+    assert decoded == shared.result().to_dict()
+
+
+@pytest.mark.django_db
+def test_an_empty_fhir_export_is_still_a_valid_bundle(reviewer_client):
+    from fhir.resources.R4B.bundle import Bundle
+
+    make_submission(shared=False)
+    _, body, _ = download(reviewer_client, EXPORT, {"format": "fhir"})
+    assert json.loads(body) == {"resourceType": "Bundle", "type": "collection"}
+    Bundle.model_validate(json.loads(body))
