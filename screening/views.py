@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from crispy_forms.utils import render_crispy_form
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -139,6 +141,22 @@ def resume(request: HttpRequest) -> HttpResponse:
     return _link(request, HttpResponseRedirect(where), code)
 
 
+# A blank step form is the same HTML for every runner: it holds no answer, and
+# the CSRF token and resume code sit outside it. Each worker lays it out once
+# per language and field set; crispy's layout is most of a step's server time.
+# Forms holding answers are never kept, so a deletion leaves nothing behind.
+_blank_forms: dict[tuple[str, str, tuple[str, ...]], str] = {}
+
+
+def form_html(form: StepForm) -> str:
+    if form.is_bound or form.initial or settings.DEBUG:
+        return render_crispy_form(form)
+    key = (form.step_id, get_language(), tuple(form.fields))
+    if key not in _blank_forms:
+        _blank_forms[key] = render_crispy_form(form)
+    return _blank_forms[key]
+
+
 def _render_step(
     request: HttpRequest, step_id: str, form: StepForm, *, to_review: bool, status: int = 200
 ) -> HttpResponse:
@@ -150,7 +168,8 @@ def _render_step(
         "intro": questions.STEP_INTROS[step_id],
         "number": journey.step_number(step_id),
         "count": len(journey.STEPS),
-        "form": form,  # laid out by crispy: StepForm.helper
+        "form": form,
+        "form_html": form_html(form),  # laid out by crispy: StepForm.helper
         "back_url": reverse("journey-review")
         if to_review
         else (_step_url(previous) if previous else reverse("home")),
