@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/stride_test
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: setup run test test-pg lint typecheck verify browser-deps bench bench-score bench-steps bench-pdf \
+.PHONY: setup run test test-pg lint typecheck verify test-deps bench bench-score bench-steps bench-pdf \
 	bench-http bench-journey smoke audit lock bench-admin
 
 $(BIN)/python:
@@ -28,17 +28,23 @@ $(AXE): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $(AXE)
 
-browser-deps: $(AXE)
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Install Debian's chromium first: sudo apt-get install chromium" >&2; exit 1; fi; }
+# Debian packages the tests use: chromium (browser tests), poppler-utils
+# (pdftoppm/pdftotext for the PDF tests), and WeasyPrint's Pango/HarfBuzz and
+# DejaVu fonts. Installed when missing if we are root; otherwise named.
+DEBS := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
-test: setup browser-deps
+test-deps: $(AXE)
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Install these Debian packages first: sudo apt-get install $$missing" >&2; exit 1; fi; fi
+
+test: setup test-deps
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
-test-pg: setup browser-deps
+test-pg: setup test-deps
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/pytest
 
 lint: setup
