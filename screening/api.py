@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -14,19 +16,32 @@ from screening.scoring import score
 MAX_BODY_BYTES = 64 * 1024
 
 
-def _refusal(request: HttpRequest) -> JsonResponse | None:
-    """Refuse oversized or non-JSON bodies before reading them."""
+class Refused(Exception):
+    """A request the API answers with an error body instead of a result."""
+
+    def __init__(self, status: int, errors: dict[str, list[str]]) -> None:
+        super().__init__(status)
+        self.response = JsonResponse({"errors": errors}, status=status)
+
+
+def _answers_from(request: HttpRequest) -> dict[str, Any]:
+    """Clean answers from a JSON body; oversized or non-JSON bodies are refused
+    from the headers, before a byte of the body is read."""
     try:
         length = int(request.headers.get("Content-Length") or 0)
     except ValueError:
-        return JsonResponse({"errors": {"answers": ["bad Content-Length"]}}, status=400)
+        raise Refused(400, {"answers": ["bad Content-Length"]}) from None
     if length > MAX_BODY_BYTES:
-        message = f"the body is larger than {MAX_BODY_BYTES // 1024} KiB"
-        return JsonResponse({"errors": {"answers": [message]}}, status=413)
+        raise Refused(413, {"answers": [f"the body is larger than {MAX_BODY_BYTES // 1024} KiB"]})
     if request.content_type != "application/json":
-        message = "send the answers as application/json"
-        return JsonResponse({"errors": {"answers": [message]}}, status=415)
-    return None
+        raise Refused(415, {"answers": ["send the answers as application/json"]})
+    body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise Refused(413, {"answers": ["the body is too large"]})
+    try:
+        return parse_json(body)
+    except AnswersInvalid as invalid:
+        raise Refused(400, invalid.messages()) from None
 
 
 # No cookie is read or set, so there is no session for a forged request to ride on.
@@ -39,16 +54,10 @@ def score_view(request: HttpRequest) -> HttpResponse:
         return fhir_views.score_answers(request)
     if output != "json":
         return JsonResponse({"errors": {"format": ["format must be json or fhir"]}}, status=400)
-    refusal = _refusal(request)
-    if refusal is not None:
-        return refusal
-    body = request.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        return JsonResponse({"errors": {"answers": ["the body is too large"]}}, status=413)
     try:
-        answers = parse_json(body)
-    except AnswersInvalid as invalid:
-        return JsonResponse({"errors": invalid.messages()}, status=400)
+        answers = _answers_from(request)
+    except Refused as refused:
+        return refused.response
     return JsonResponse(score(answers).to_dict())
 
 
@@ -62,15 +71,9 @@ def report_view(request: HttpRequest) -> HttpResponse:
     if paper not in report.PAPER_SIZES:
         message = f"paper must be one of: {', '.join(report.PAPER_SIZES)}"
         return JsonResponse({"errors": {"paper": [message]}}, status=400)
-    refusal = _refusal(request)
-    if refusal is not None:
-        return refusal
-    body = request.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        return JsonResponse({"errors": {"answers": ["the body is too large"]}}, status=413)
     try:
-        answers = parse_json(body)
-    except AnswersInvalid as invalid:
-        return JsonResponse({"errors": invalid.messages()}, status=400)
+        answers = _answers_from(request)
+    except Refused as refused:
+        return refused.response
     reference = report.unsaved_reference(answers)
     return report_views.pdf_response(report.render_pdf(answers, paper=paper), reference)
