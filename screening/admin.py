@@ -35,7 +35,7 @@ from django.utils.dateparse import parse_date
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
-from screening import audit, charts, exports, instrument, scoring, stats
+from screening import audit, charts, exports, instrument, questions, scoring, stats
 from screening.models import AuditEntry, Submission, flag_mask
 from screening.ratelimit import ratelimit
 
@@ -57,47 +57,6 @@ RECENT_INDEX = "submission_consented_recent"
 
 def _humanise(code: str) -> str:
     return code.replace("_", " ").capitalize()
-
-
-def item_label(item_id: str) -> str:
-    """The question as the runner read it (screening.questions), else a readable id."""
-    try:
-        from screening import questions
-    except ImportError:
-        return _humanise(item_id)
-    try:
-        return str(questions.label(item_id))
-    except (KeyError, AttributeError):
-        return _humanise(item_id)
-
-
-def code_label(item_id: str, code: str) -> str:
-    try:
-        from screening import questions
-    except ImportError:
-        return _humanise(code)
-    try:
-        return str(questions.code_label(item_id, code))
-    except (KeyError, AttributeError):
-        return _humanise(code)
-
-
-def step_title(section_id: str) -> str:
-    try:
-        from screening import questions
-
-        return str(questions.STEP_TITLES[section_id])
-    except (ImportError, KeyError, AttributeError):
-        return _humanise(section_id)
-
-
-def answer_text(item_id: str, value: Any) -> str:
-    item = instrument.ITEMS[item_id]
-    if item.kind is instrument.Kind.MULTI:
-        return ", ".join(code_label(item_id, code) for code in value)
-    if item.kind is instrument.Kind.ENUM:
-        return code_label(item_id, value)
-    return str(value)
 
 
 CATEGORY_LABELS = {c.value: scoring.CATEGORY_TEXTS[c][0] for c in scoring.Category}
@@ -537,14 +496,17 @@ class SubmissionAdmin(admin.ModelAdmin):
         sections = []
         for section in instrument.SECTIONS:
             rows = [
-                (item_label(item.id), answer_text(item.id, obj.answers[item.id]))
+                (
+                    str(questions.label(item.id)),
+                    questions.answer_text(item.id, obj.answers[item.id]),
+                )
                 for item in section.items
                 if item.id in obj.answers and item.kind is not instrument.Kind.TEXT
             ]
             if rows:
-                sections.append((step_title(section.id), rows))
+                sections.append((str(questions.STEP_TITLES[section.id]), rows))
         free_text = [
-            (item_label(item_id), obj.answers[item_id])
+            (str(questions.label(item_id)), obj.answers[item_id])
             for item_id in exports.FREE_TEXT_ITEMS
             if obj.answers.get(item_id)
         ]

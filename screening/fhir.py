@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import datetime
 import functools
-import importlib
 import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from screening import questions
 from screening.instrument import (
     EXCLUSIVE_CODES,
     INSTRUMENT_ID,
@@ -98,39 +98,23 @@ _ID_NAMESPACE = uuid.UUID("6f0c5b8e-2d5e-4f7a-9a55-1d1f0e6a7c31")
 
 
 def _readable(identifier: str) -> str:
-    """``onset_age`` -> ``Onset age``: the fallback when no wording exists."""
+    """``onset_age`` -> ``Onset age``: a display for codes with no wording of their own."""
     return identifier.replace("_", " ").capitalize()
 
 
-def _questions() -> Any:
-    """``screening.questions`` (the form's wording) once it exists, else None."""
-    try:
-        return importlib.import_module("screening.questions")
-    except ImportError:
-        return None
-
-
 def item_text(item_id: str) -> str:
-    """The question as the form words it, or a readable id."""
-    questions = _questions()
-    if questions is not None and item_id in ITEMS:
-        return str(questions.label(item_id))
-    return _readable(item_id)
+    """The question as the form words it."""
+    return str(questions.label(item_id))
 
 
 def group_text(group_id: str) -> str:
-    """The step title the form shows for a group, or a readable step id."""
-    step = group_id.removeprefix(GROUP_PREFIX)
-    titles = getattr(_questions(), "STEP_TITLES", {})
-    return str(titles[step]) if step in titles else _readable(step)
+    """The step title the form shows for a group."""
+    return str(questions.STEP_TITLES[group_id.removeprefix(GROUP_PREFIX)])
 
 
 def code_text(item_id: str, code: str) -> str:
-    """The words the form shows for an answer code, or a readable code."""
-    questions = _questions()
-    if questions is not None:
-        return str(questions.code_label(item_id, code))
-    return _readable(code)
+    """The words the form shows for an answer code."""
+    return str(questions.code_label(item_id, code))
 
 
 # --- the Questionnaire ----------------------------------------------------------

@@ -21,11 +21,13 @@ while running", and McClinton & Heiderscheit, JOSPT 2012;42(8):688-697.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from screening.instrument import ITEMS, LIMIT_ACTIVITIES, TESTS
+from screening.instrument import ITEMS, LIMIT_ACTIVITIES, TESTS, Kind
 
 StrLike = str | Promise
 
@@ -456,6 +458,20 @@ def code_label(item_id: str, code: str) -> StrLike:
 def help_text(item_id: str) -> StrLike:
     """A hint under the question, or an empty string."""
     return HELP_TEXTS.get(item_id, "")
+
+
+def answer_text(item_id: str, value: Any) -> str:
+    """An answer in words: codes by their label, lists joined, distance with its unit."""
+    item = ITEMS[item_id]
+    if value is None:
+        return str(_("Not answered"))
+    if item.kind is Kind.ENUM:
+        return str(code_label(item_id, value))
+    if item.kind is Kind.MULTI:
+        return ", ".join(str(code_label(item_id, code)) for code in value)
+    if item_id == "weekly_km":
+        return str(_("%(km)d km a week") % {"km": value})
+    return str(value)
 
 
 def choices(item_id: str) -> list[tuple[str, StrLike]]:

@@ -245,19 +245,6 @@ def help_now(request: HttpRequest) -> HttpResponse:
     return render(request, "screening/help_now.html", context)
 
 
-def _answer_text(item_id: str, value: Any) -> str:
-    item = ITEMS[item_id]
-    if value is None:
-        return _("Not answered")
-    if item.kind is Kind.ENUM:
-        return str(questions.code_label(item_id, value))
-    if item.kind is Kind.MULTI:
-        return ", ".join(str(questions.code_label(item_id, code)) for code in value)
-    if item_id == "weekly_km":
-        return _("%(km)d km a week") % {"km": value}
-    return str(value)
-
-
 def review_sections(answers: dict[str, Any], *, with_links: bool) -> list[dict[str, Any]]:
     """Every shown question with its answer, grouped by step."""
     sections = []
@@ -271,7 +258,7 @@ def review_sections(answers: dict[str, Any], *, with_links: bool) -> list[dict[s
                 {
                     "id": item_id,
                     "label": questions.label(item_id),
-                    "answer": _answer_text(item_id, answers.get(item_id)),
+                    "answer": questions.answer_text(item_id, answers.get(item_id)),
                     "answered": item_id in answers,
                     "text": ITEMS[item_id].kind is Kind.TEXT,
                     "change_url": f"{_step_url(step_.id, to_review=True)}#field-{anchor}"
