@@ -132,23 +132,53 @@ def _interpolate(knots: Sequence[tuple[float, ...]], y: float, column: int = 1) 
     )
 
 
-def _heights(top: float, bottom: float) -> list[float]:
-    steps = max(2, round((bottom - top) / 6))
-    return [top + (bottom - top) * i / steps for i in range(steps + 1)]
+def _breaks(profile: Sequence[tuple[float, ...]], top: float, bottom: float) -> list[float]:
+    """The heights where the outline's piecewise cubic changes: both ends and every knot
+    of the profile and of the centre line in between."""
+    knots = {y for y, *_ in profile} | {y for y, _ in CENTRE_LINE}
+    return [top, *sorted(y for y in knots if top < y < bottom), bottom]
+
+
+def _curve(x_at, heights: Sequence[float]) -> list[str]:
+    """Cubic Bezier segments (``C``) following ``x_at(y)`` from ``heights[0]`` on.
+
+    Between two breaks ``x_at`` is one cubic in ``y``, so the Bezier through its
+    values at 0, 1/3, 2/3 and 1 of the way is the same curve, drawn with one
+    segment instead of a dense polyline (fewer path commands for WeasyPrint to
+    parse and paint).
+    """
+    commands = []
+    for y0, y3 in zip(heights, heights[1:], strict=False):
+        y1, y2 = y0 + (y3 - y0) / 3, y0 + 2 * (y3 - y0) / 3
+        x0, x1, x2, x3 = (x_at(y) for y in (y0, y1, y2, y3))
+        c1 = (-5 * x0 + 18 * x1 - 9 * x2 + 2 * x3) / 6
+        c2 = (2 * x0 - 9 * x1 + 18 * x2 - 5 * x3) / 6
+        commands.append(f"C{c1:.1f},{y1 + TOP:.1f} {c2:.1f},{y2 + TOP:.1f} {x3:.1f},{y3 + TOP:.1f}")
+    return commands
 
 
 def _slice_path(leg: Leg, top: float, bottom: float) -> str:
-    """The outline of the leg between two heights, as an SVG path."""
+    """The outline of the leg between two heights, as a closed SVG subpath."""
     profile = FRONT_PROFILE if leg.view == "front" else BACK_PROFILE
-    heights = _heights(top, bottom)
+    heights = _breaks(profile, top, bottom)
     # The outer edge is on the viewer's left for a leg drawn on the viewer's left.
     sign = -1 if leg.on_viewers_left else 1
-    outer = [(leg.centre(y) + sign * _interpolate(profile, y, 1), y) for y in heights]
-    inner = [(leg.centre(y) - sign * _interpolate(profile, y, 2), y) for y in reversed(heights)]
-    points = outer + inner
-    head = f"M{points[0][0]:.1f},{points[0][1] + TOP:.1f}"
-    rest = " ".join(f"L{x:.1f},{y + TOP:.1f}" for x, y in points[1:])
-    return f"{head} {rest} Z"
+
+    def outer(y: float) -> float:
+        return leg.centre(y) + sign * _interpolate(profile, y, 1)
+
+    def inner(y: float) -> float:
+        return leg.centre(y) - sign * _interpolate(profile, y, 2)
+
+    return " ".join(
+        [
+            f"M{outer(top):.1f},{top + TOP:.1f}",
+            *_curve(outer, heights),
+            f"L{inner(bottom):.1f},{bottom + TOP:.1f}",
+            *_curve(inner, heights[::-1]),
+            "Z",
+        ]
+    )
 
 
 def _trunk_path(view_left: float) -> str:
@@ -178,56 +208,64 @@ def _text(x: float, y: float, text: str, css: str, anchor: str = "middle") -> st
 
 def svg(regions: Iterable[str], first_region: str | None, side: str | None) -> SafeString:
     """The body map as inline SVG markup for the report template."""
-    marked = set(regions)
+    marked_regions = set(regions)
     affected = _legs_for(side)
     width = 2 * VIEW_WIDTH + VIEW_GAP
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {HEIGHT}" '
         f'class="bodymap" role="img" aria-label="{escape(_("Body map of both legs"))}">',
+        # The PDF's Figure takes its alternate text from the SVG's <title>.
+        f"<title>{escape(_('Body map of both legs'))}</title>",
         "<defs>"
         '<pattern id="hatch" width="7" height="7" patternUnits="userSpaceOnUse">'
         '<rect width="7" height="7" fill="#d0d0d0"/>'
         '<path d="M-1,1 L1,-1 M0,7 L7,0 M6,8 L8,6" stroke="#000" stroke-width="1.6"/>'
         "</pattern></defs>",
     ]
+    # Each kind of outline is one compound path: WeasyPrint paints the hatch
+    # pattern once per path that uses it, not once per region.
+    trunks, plain, marked, first, labels = [], [], [], [], []
     for view, title in (("front", _("Front")), ("back", _("Back"))):
         left = 0 if view == "front" else VIEW_WIDTH + VIEW_GAP
-        parts.append(_text(left + VIEW_WIDTH / 2, 15, title, "bm-title"))
+        labels.append(_text(left + VIEW_WIDTH / 2, 15, title, "bm-title"))
         seen_from = _("facing the runner") if view == "front" else _("from behind")
-        parts.append(_text(left + VIEW_WIDTH / 2, 32, seen_from, "bm-sub"))
-        trunk = _trunk_path(left)
-        parts.append(f'<path d="{trunk}" fill="#ffffff" stroke="#333" stroke-width="0.7"/>')
+        labels.append(_text(left + VIEW_WIDTH / 2, 32, seen_from, "bm-sub"))
+        trunks.append(_trunk_path(left))
         for leg_side in ("right", "left"):
             leg = Leg(leg_side, view)
             is_affected = leg_side in affected
             for region, slices in REGION_SLICES.items():
                 for region_view, top, bottom in slices:
-                    if region_view != view:
-                        continue
-                    shaded = is_affected and region in marked
-                    css = "bm-marked" if shaded else "bm-plain"
-                    fill = "url(#hatch)" if shaded else "#ffffff"
-                    parts.append(
-                        f'<path d="{_slice_path(leg, top, bottom)}" class="{css}" fill="{fill}" '
-                        f'stroke="#333" stroke-width="{1.1 if shaded else 0.7}"/>'
-                    )
+                    if region_view == view:
+                        shaded = is_affected and region in marked_regions
+                        (marked if shaded else plain).append(_slice_path(leg, top, bottom))
             for plain_view, top, bottom in PLAIN_SLICES:
                 if plain_view == view:
-                    parts.append(
-                        f'<path d="{_slice_path(leg, top, bottom)}" fill="#ffffff" '
-                        'stroke="#333" stroke-width="0.7"/>'
-                    )
+                    plain.append(_slice_path(leg, top, bottom))
             if is_affected and first_region in FIRST_REGION_SPANS:
-                top, bottom = FIRST_REGION_SPANS[first_region]
-                parts.append(
-                    f'<path d="{_slice_path(leg, top, bottom)}" fill="none" stroke="#000" '
-                    'stroke-width="3.6" stroke-linejoin="round" class="bm-first"/>'
-                )
+                first.append(_slice_path(leg, *FIRST_REGION_SPANS[first_region]))
             label_x = leg.centre(400) + (-5 if leg.on_viewers_left else 5)
             label = _("Right") if leg_side == "right" else _("Left")
-            parts.append(_text(label_x, TOP + 400 + 21, label, "bm-leg"))
+            labels.append(_text(label_x, TOP + 400 + 21, label, "bm-leg"))
             if is_affected and side in ("left", "right", "both"):
-                parts.append(_text(label_x, TOP + 400 + 38, _("affected"), "bm-affected"))
+                labels.append(_text(label_x, TOP + 400 + 38, _("affected"), "bm-affected"))
+    parts.append(f'<path d="{" ".join(trunks)}" fill="#ffffff" stroke="#333" stroke-width="0.7"/>')
+    if plain:
+        parts.append(
+            f'<path d="{" ".join(plain)}" class="bm-plain" fill="#ffffff" stroke="#333" '
+            'stroke-width="0.7"/>'
+        )
+    if marked:
+        parts.append(
+            f'<path d="{" ".join(marked)}" class="bm-marked" fill="url(#hatch)" stroke="#333" '
+            'stroke-width="1.1"/>'
+        )
+    if first:
+        parts.append(
+            f'<path d="{" ".join(first)}" fill="none" stroke="#000" stroke-width="3.6" '
+            'stroke-linejoin="round" class="bm-first"/>'
+        )
+    parts.extend(labels)
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - numbers, constants and escaped labels only
 
