@@ -190,19 +190,32 @@ class StepForm(forms.Form):
         saved = saved or {}
         kwargs.setdefault("initial", self.initial_from(saved))
         super().__init__(*args, **kwargs)
+        asked = self.asked_fields(saved)
         for field_name in list(self.fields):
-            item = ITEMS.get(field_name)
-            # A condition on answers of other steps is decided here, on the server.
-            off_step = item and item.shown_when and not self._condition_on_this_step(item)
-            if off_step and not item.is_shown(saved):
+            if field_name not in asked:
                 del self.fields[field_name]
+
+    @classmethod
+    def asked_fields(cls, saved: Mapping[str, Any]) -> tuple[str, ...]:
+        """The fields this step asks given the answers saved so far. A condition on
+        answers of other steps is decided here, on the server; one on this step's
+        own answers is left to the page (and to drop_hidden when saving)."""
+        asked = []
+        for field_name in cls.base_fields:
+            item = ITEMS.get(field_name)
+            off_step = item and item.shown_when and not cls._condition_on_this_step(item)
+            if not (off_step and not item.is_shown(saved)):
+                asked.append(field_name)
+        return tuple(asked)
 
     @property
     def item_ids(self) -> tuple[str, ...]:
         return STEP_BY_ID[self.step_id].item_ids
 
-    def _condition_on_this_step(self, item: Item) -> bool:
-        return any(when.item_id in self.item_ids for when in item.shown_when)
+    @classmethod
+    def _condition_on_this_step(cls, item: Item) -> bool:
+        step_items = STEP_BY_ID[cls.step_id].item_ids
+        return any(when.item_id in step_items for when in item.shown_when)
 
     @classmethod
     def initial_from(cls, saved: Mapping[str, Any]) -> dict[str, Any]:

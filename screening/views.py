@@ -143,23 +143,39 @@ def resume(request: HttpRequest) -> HttpResponse:
 
 # A blank step form is the same HTML for every runner: it holds no answer, and
 # the CSRF token and resume code sit outside it. Each worker lays it out once
-# per language and field set; crispy's layout is most of a step's server time.
-# Forms holding answers are never kept, so a deletion leaves nothing behind.
+# per language and set of asked fields; laying out and even building the form
+# were most of a step's server time. Forms holding answers are never kept, so a
+# deletion leaves nothing behind.
 _blank_forms: dict[tuple[str, str, tuple[str, ...]], str] = {}
 
 
-def form_html(form: StepForm) -> str:
-    if form.is_bound or form.initial or settings.DEBUG:
+def _blank_key(
+    form_class: type[StepForm], saved: dict[str, Any]
+) -> tuple[str, str, tuple[str, ...]] | None:
+    if settings.DEBUG or form_class.initial_from(saved):
+        return None
+    return (form_class.step_id, get_language(), form_class.asked_fields(saved))
+
+
+def form_html(form: StepForm, saved: dict[str, Any]) -> str:
+    key = None if form.is_bound else _blank_key(type(form), saved)
+    if key is None:
         return render_crispy_form(form)
-    key = (form.step_id, get_language(), tuple(form.fields))
     if key not in _blank_forms:
         _blank_forms[key] = render_crispy_form(form)
     return _blank_forms[key]
 
 
 def _render_step(
-    request: HttpRequest, step_id: str, form: StepForm, *, to_review: bool, status: int = 200
+    request: HttpRequest,
+    step_id: str,
+    form: StepForm | None,
+    html: str,
+    *,
+    to_review: bool,
+    status: int = 200,
 ) -> HttpResponse:
+    """The step page; ``form`` is None when a remembered blank form is shown."""
     step = journey.STEP_BY_ID[step_id]
     previous = journey.previous_step(step_id)
     context = {
@@ -169,7 +185,7 @@ def _render_step(
         "number": journey.step_number(step_id),
         "count": len(journey.STEPS),
         "form": form,
-        "form_html": form_html(form),  # laid out by crispy: StepForm.helper
+        "form_html": html,  # laid out by crispy: StepForm.helper
         "back_url": reverse("journey-review")
         if to_review
         else (_step_url(previous) if previous else reverse("home")),
@@ -195,14 +211,20 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
     to_review = (request.GET.get("return") or request.POST.get("return")) == "review"
     form_class = FORMS[step_id]
     if request.method == "GET":
-        return _render_step(request, step_id, form_class(saved=saved), to_review=to_review)
+        key = _blank_key(form_class, saved)
+        if key in _blank_forms:
+            return _render_step(request, step_id, None, _blank_forms[key], to_review=to_review)
+        form = form_class(saved=saved)
+        html = form_html(form, saved)
+        return _render_step(request, step_id, form, html, to_review=to_review)
 
     if request.POST.get("action") == "skip" and journey.STEP_BY_ID[step_id].skippable:
         step_answers: dict[str, Any] = {}
     else:
         form = form_class(request.POST, saved=saved)
         if not form.is_valid():
-            return _render_step(request, step_id, form, to_review=to_review, status=BAD_INPUT)
+            html = form_html(form, saved)
+            return _render_step(request, step_id, form, html, to_review=to_review, status=BAD_INPUT)
         step_answers = form.answers()
     new_code = None
     if draft is None:
