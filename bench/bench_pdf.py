@@ -40,6 +40,7 @@ from django.core.cache import cache  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
 from screening import instrument, report  # noqa: E402
 
@@ -133,10 +134,28 @@ def main() -> None:
     def full() -> bytes:
         return report.render_pdf(answers, on=DAY)
 
+    shared_fonts = FontConfiguration()
+
+    def baseline_shared_fonts() -> bytes:
+        return weasyprint.HTML(string=baseline_html).write_pdf(
+            pdf_variant=report.PDF_VARIANT, font_config=shared_fonts
+        )
+
     baseline_first = timed(baseline)
     baseline_median = statistics.median(timed(baseline) for _ in range(N))
+    baseline_shared_fonts()
+    baseline_shared_median = statistics.median(timed(baseline_shared_fonts) for _ in range(N))
     full_first = timed(full)
     full_median = statistics.median(timed(full) for _ in range(N))
+    # What PDF/UA-1 tagging costs: the same report untagged, interleaved with tagged renders.
+    tagged, untagged = [], []
+    for _ in range(N):
+        tagged.append(timed(full))
+        report.PDF_VARIANT, variant = None, report.PDF_VARIANT
+        try:
+            untagged.append(timed(full))
+        finally:
+            report.PDF_VARIANT = variant
 
     # A stored submission downloaded twice: the second one comes from the cache.
     from django.db import connection
@@ -171,11 +190,23 @@ def main() -> None:
         f"median {baseline_median:7.1f} ms"
     )
     print(
+        f"  baseline, font configuration reused like the report's: "
+        f"median {baseline_shared_median:7.1f} ms"
+    )
+    print(
         f"  full report (maximal answers): first {full_first:7.1f} ms, median {full_median:7.1f} ms"
+    )
+    print(
+        f"  PDF/UA-1 tagging: tagged median {statistics.median(tagged):7.1f} ms, untagged "
+        f"{statistics.median(untagged):7.1f} ms (kept: the clinician's PDF stays tagged)"
     )
     print(
         f"  ratio full/baseline: first {full_first / baseline_median:5.1f}x, "
         f"median {full_median / baseline_median:5.1f}x (target <= 3x; median target < 450 ms)"
+    )
+    print(
+        "  ratio full/baseline with reused fonts: "
+        f"median {full_median / baseline_shared_median:5.1f}x"
     )
     print(
         f"  stored submission download: first {first_download:7.1f} ms, "

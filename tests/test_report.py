@@ -282,6 +282,30 @@ def test_it_is_a_tagged_pdf_ua_with_language_title_and_subset_fonts():
     assert fonts and all(re.fullmatch(r"/[A-Z]{6}\+DejaVu.*", name) for name in fonts)
 
 
+def _struct_elements(node):
+    """Every structure element under ``node`` in the PDF's tag tree."""
+    node = node.get_object()
+    if isinstance(node, dict):
+        if "/S" in node:
+            yield node
+        kids = node.get("/K")
+        kids = [] if kids is None else kids.get_object()
+        kids = kids if isinstance(kids, list) else [kids]
+    else:
+        kids = node if isinstance(node, list) else []
+    for kid in kids:
+        if not isinstance(kid, int):  # an integer is a marked-content id, not an element
+            yield from _struct_elements(kid)
+
+
+def test_the_body_map_figure_has_alternate_text():
+    pdf = report.render_pdf(VIGNETTES["foot_prompt"][0], on=DAY)
+    root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/StructTreeRoot"]
+    figures = [e for e in _struct_elements(root) if e["/S"] == "/Figure"]
+    assert len(figures) == 1
+    assert figures[0].get("/Alt") == _("Body map of both legs")
+
+
 def test_the_same_answers_and_day_give_the_same_bytes():
     vignette_answers, _category = VIGNETTES["foot_prompt"]
     assert report.render_pdf(vignette_answers, on=DAY) == report.render_pdf(
