@@ -306,6 +306,33 @@ def test_the_body_map_figure_has_alternate_text():
     assert figures[0].get("/Alt") == _("Body map of both legs")
 
 
+@pytest.mark.parametrize("name", sorted(VIGNETTES))
+def test_leaving_out_unused_user_agent_rules_changes_no_byte(name):
+    """ReportHTML drops user-agent rules the template cannot match; the PDF must not change."""
+    import weasyprint
+
+    context = report.context_for(
+        VIGNETTES[name][0], reference="ABCD1234", on=DAY, saved=True, paper="letter"
+    )
+    html = report.render_html(context)
+
+    def pdf(html_class: type) -> bytes:
+        document = html_class(
+            string=html,
+            base_url=report.STATIC_DIR.as_uri() + "/",
+            url_fetcher=report.StaticOnlyFetcher(),
+        )
+        return document.write_pdf(
+            stylesheets=report._stylesheets_for("letter"),
+            font_config=report._font_config(),
+            pdf_variant=report.PDF_VARIANT,
+            presentational_hints=False,
+        )
+
+    assert report.ReportHTML is not weasyprint.HTML
+    assert pdf(report.ReportHTML) == pdf(weasyprint.HTML)
+
+
 def test_the_same_answers_and_day_give_the_same_bytes():
     vignette_answers, _category = VIGNETTES["foot_prompt"]
     assert report.render_pdf(vignette_answers, on=DAY) == report.render_pdf(
