@@ -15,6 +15,7 @@ which are escaped.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -157,8 +158,12 @@ def _curve(x_at, heights: Sequence[float]) -> list[str]:
     return commands
 
 
+@functools.cache
 def _slice_path(leg: Leg, top: float, bottom: float) -> str:
-    """The outline of the leg between two heights, as a closed SVG subpath."""
+    """The outline of the leg between two heights, as a closed SVG subpath.
+
+    Pure geometry over a few dozen (leg, top, bottom) combinations, so each is
+    computed once per process."""
     profile = FRONT_PROFILE if leg.view == "front" else BACK_PROFILE
     heights = _breaks(profile, top, bottom)
     # The outer edge is on the viewer's left for a leg drawn on the viewer's left.
