@@ -333,6 +333,21 @@ def test_leaving_out_unused_user_agent_rules_changes_no_byte(name):
     assert pdf(report.ReportHTML) == pdf(weasyprint.HTML)
 
 
+def test_a_render_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    vignette_answers = VIGNETTES["typical_hip"][0]
+    assert gc.isenabled()
+    report.render_pdf(vignette_answers, on=DAY)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        report.render_pdf(vignette_answers, on=DAY)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_the_same_answers_and_day_give_the_same_bytes():
     vignette_answers, _category = VIGNETTES["foot_prompt"]
     assert report.render_pdf(vignette_answers, on=DAY) == report.render_pdf(
