@@ -49,7 +49,7 @@ from django.utils.translation import gettext as _
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from screening import bodymap, fhir, instrument, scoring
+from screening import bodymap, fhir, instrument, questions, scoring
 from screening.instrument import INSTRUMENT_ID
 
 # Bump when the document's content or layout changes: cached PDFs are keyed by it.
@@ -106,59 +106,22 @@ class StaticOnlyFetcher(URLFetcher):
 
 
 # --- question wording -----------------------------------------------------------
-
-
-def _questions() -> Any:
-    """``screening.questions`` (the form's wording) if present, else ``None``."""
-    try:
-        from screening import questions
-    except ImportError:  # the wording module arrives with the browser journey
-        return None
-    return questions
-
-
-def _humanize(code: str) -> str:
-    return code.replace("_", " ").capitalize()
+# The report words questions and answers exactly as the form did (screening.questions).
 
 
 def item_label(item_id: str) -> str:
-    questions = _questions()
-    if questions is not None:
-        try:
-            return str(questions.label(item_id))
-        except (KeyError, AttributeError):
-            pass
-    return _humanize(item_id)
+    return str(questions.label(item_id))
 
 
 def code_label(item_id: str, code: str) -> str:
-    questions = _questions()
-    if questions is not None:
-        try:
-            return str(questions.code_label(item_id, code))
-        except (KeyError, AttributeError):
-            pass
-    return _humanize(code)
+    return str(questions.code_label(item_id, code))
 
 
 def section_title(section_id: str) -> str:
-    questions = _questions()
-    titles = getattr(questions, "STEP_TITLES", None) if questions is not None else None
-    if titles and section_id in titles:
-        return str(titles[section_id])
-    return _humanize(section_id)
+    return str(questions.STEP_TITLES[section_id])
 
 
-def answer_text(item_id: str, value: Any) -> str:
-    """An answer in words: codes by their label, lists joined, numbers as numbers."""
-    item = instrument.ITEMS[item_id]
-    if item.kind is instrument.Kind.MULTI:
-        return ", ".join(code_label(item_id, code) for code in value)
-    if item.kind is instrument.Kind.ENUM:
-        return code_label(item_id, value)
-    if item_id == "weekly_km":
-        return _("%(km)s km") % {"km": value}
-    return str(value)
+answer_text = questions.answer_text
 
 
 # --- the view model ---------------------------------------------------------------
