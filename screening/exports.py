@@ -31,6 +31,7 @@ BAND_YEARS = 5
 
 FREE_TEXT_ITEMS = tuple(item_id for item_id, item in ITEMS.items() if item.kind is Kind.TEXT)
 BANDED_ITEMS = ("age", "onset_age")
+CHUNK_BYTES = 64 * 1024
 
 META_COLUMNS = (
     "reference",
@@ -236,9 +237,17 @@ def pg_csv_chunks(queryset: QuerySet, include_free_text: bool) -> Iterator[str |
     )
     copy_sql = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
     all_params = [*inner_params, *params]
+    # COPY sends one message per row; passing each on as its own chunk costs more
+    # than the row itself, so rows are gathered into chunks of about 64 KiB.
+    pending = bytearray()
     with connection.cursor() as cursor, cursor.cursor.copy(copy_sql, all_params) as copy:
         for block in copy:
-            yield bytes(block)
+            pending += block
+            if len(pending) >= CHUNK_BYTES:
+                yield bytes(pending)
+                pending.clear()
+    if pending:
+        yield bytes(pending)
 
 
 def fhir_bundle_chunks(queryset: QuerySet, include_free_text: bool) -> Iterator[str]:
