@@ -10,6 +10,8 @@ still killing a stuck worker.
 import multiprocessing
 import os
 
+from config.logging import json_to_stdout
+
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 
 # An empty WEB_CONCURRENCY (as docker-compose passes when unset) means "size from the CPUs".
@@ -40,20 +42,10 @@ control_socket_disable = True
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "config.logging.JsonFormatter"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "json",
-        }
-    },
-    "root": {"level": "WARNING", "handlers": []},
-    "loggers": {
+logconfig_dict = json_to_stdout(
+    root={"level": "WARNING", "handlers": []},
+    loggers={
         "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
         "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
     },
-}
+)

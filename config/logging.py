@@ -62,3 +62,25 @@ class JsonFormatter(logging.Formatter):
             line["exception"] = exc_type.__qualname__
             line["traceback"] = "".join(traceback.format_tb(tb))
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def json_to_stdout(*, root: dict[str, Any], loggers: dict[str, Any]) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` that writes one JSON object per line to stdout.
+
+    Django (``settings.LOGGING``) and gunicorn (``gunicorn.conf.py``) both use it,
+    so every line the service prints has the same shape and the same filtering.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "config.logging.JsonFormatter"}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "json",
+            }
+        },
+        "root": root,
+        "loggers": loggers,
+    }

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logging import json_to_stdout
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -287,20 +289,10 @@ if not DEBUG:
 # fields, replaces request paths by their route pattern and never writes an
 # exception's message (see docs/deploy.md).
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "config.logging.JsonFormatter"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "json",
-        }
-    },
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {
+LOGGING = json_to_stdout(
+    root={"handlers": ["console"], "level": "WARNING"},
+    loggers={
         "screening": {"level": LOG_LEVEL, "propagate": True},
         "django.server": {"level": "ERROR", "propagate": True},
     },
-}
+)
