@@ -81,11 +81,6 @@ def may_open(step_id: str, completed: list[str]) -> bool:
     return open_step is None or STEP_IDS.index(step_id) <= STEP_IDS.index(open_step)
 
 
-def urgent_answers(answers: Mapping[str, Any]) -> list[str]:
-    """The urgent questions answered yes, in the order they are asked."""
-    return [item_id for item_id in URGENT_ITEM_IDS if answers.get(item_id) == "yes"]
-
-
 # --- resume codes -----------------------------------------------------------------
 
 # Crockford's base32: digits and capitals without I, L, O, U, so a code read

@@ -845,6 +845,25 @@ def category_for(components: Mapping[str, Status], flags: tuple[Flag, ...]) -> C
     return Category.PARTLY_CONSISTENT
 
 
+def _raised(rules: tuple[FlagRule, ...], answers: Answers) -> tuple[Flag, ...]:
+    return tuple(
+        Flag(rule.code, rule.severity, rule.tests) for rule in rules if rule.raised(answers)
+    )
+
+
+URGENT_RULES = tuple(rule for rule in FLAG_RULES if rule.severity is Severity.URGENT)
+
+
+def urgent_flags(answers: Answers) -> tuple[Flag, ...]:
+    """The urgent flags alone, for the safety step, which must answer before the
+    rest of the questionnaire exists: the same rules :func:`score` applies.
+
+    >>> [f.code for f in urgent_flags({"acute_limb": "yes", "sudden_weakness": "no"})]
+    ['acute_limb']
+    """
+    return _raised(URGENT_RULES, answers)
+
+
 def score(answers: Answers) -> Result:
     """Score clean answers (the output of ``instrument.validate``).
 
@@ -867,9 +886,7 @@ def score(answers: Answers) -> Result:
         ("c7", _c7(answers)),
         ("c8", Support.CLINICIAN_ONLY),
     )
-    flags = tuple(
-        Flag(rule.code, rule.severity, rule.tests) for rule in FLAG_RULES if rule.raised(answers)
-    )
+    flags = _raised(FLAG_RULES, answers)
     return Result(
         category=category_for(components, flags),
         pattern=PATTERN_OF_FIRST_REGION.get(answers.get("first_region", ""), Pattern.UNKNOWN),

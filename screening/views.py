@@ -28,8 +28,8 @@ from screening.scoring import (
     CRITERION_TITLES,
     SCORING_VERSION,
     Result,
-    Severity,
     score,
+    urgent_flags,
 )
 
 # The session holds only the code's hash, which links the browser to its draft
@@ -239,7 +239,7 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
 
 
 def _after_step(draft: Draft, step_id: str, *, to_review: bool) -> str:
-    if step_id == journey.STEP_IDS[0] and journey.urgent_answers(draft.answers):
+    if step_id == journey.STEP_IDS[0] and urgent_flags(draft.answers):
         return reverse("journey-help")
     if to_review and journey.first_open_step(draft.completed_steps) is None:
         return reverse("journey-review")
@@ -249,14 +249,11 @@ def _after_step(draft: Draft, step_id: str, *, to_review: bool) -> str:
 
 def help_now(request: HttpRequest) -> HttpResponse:
     draft = _draft(request)
-    if draft is None or not journey.urgent_answers(draft.answers):
+    urgent = urgent_flags(draft.answers) if draft else ()
+    if not urgent:
         return redirect("home")
     result = score(draft.answers)
-    flags = [
-        {"title": _(f.rule.title), "reason": _(f.rule.reason)}
-        for f in result.flags
-        if f.severity is Severity.URGENT
-    ]
+    flags = [{"title": _(f.rule.title), "reason": _(f.rule.reason)} for f in urgent]
     context = {
         "headline": _(result.headline),
         "next_step": _(result.next_step),
