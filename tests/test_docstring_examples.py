@@ -1,0 +1,14 @@
+"""The worked examples in the rule modules' docstrings are run, so they stay true."""
+
+import doctest
+
+import pytest
+
+from screening import exports, instrument, scoring
+
+
+@pytest.mark.parametrize("module", [instrument, scoring, exports])
+def test_the_docstring_examples_hold(module):
+    failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert tried > 0
+    assert failures == 0
