@@ -1,16 +1,15 @@
-import json
-from pathlib import Path
+import copy
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from tests.examples import MINIMAL
 
 
 @pytest.fixture
 def minimal_answers() -> dict:
-    """A valid answers object with only the required items."""
-    return json.loads((EXAMPLES / "minimal.json").read_text())
+    """A valid answers object with only the required items (a copy to change freely)."""
+    return copy.deepcopy(MINIMAL)
 
 
 # The machine is shared and noisy: time limits on examples would make the

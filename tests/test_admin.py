@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
-from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
@@ -15,18 +13,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from screening import admin as screening_admin
-from screening.instrument import validate
 from screening.models import AuditEntry, Submission
+from tests.examples import minimal as answers
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 LIST = "admin:screening_submission_changelist"
 PASSWORD = "a long enough passphrase 42"
-
-
-def answers(**changes: object) -> dict:
-    base = json.loads((EXAMPLES / "minimal.json").read_text())
-    base.update(changes)
-    return validate(base)
 
 
 def make_submission(shared: bool = True, created_on: datetime.date | None = None, **changes):

@@ -26,33 +26,12 @@ from pypdf import PdfReader
 from screening import report, scoring
 from screening.instrument import LIMIT_ACTIVITIES, validate
 from screening.models import Submission
+from tests.examples import MINIMAL
 
 DAY = dt.date(2025, 3, 4)
 
-BASE = {
-    "age": 34,
-    "running_years": 12,
-    "onset_age": 29,
-    "side": "right",
-    "onset_activity": "running",
-    "sensations": ["tightness", "weakness"],
-    "coordination_loss": "always",
-    "context": "only_running",
-    "regions": ["glutes", "hamstrings"],
-    "first_region": "hip_thigh",
-    "numbness": "no",
-    "tingling": "no",
-    "burning": "no",
-    "shooting_pain": "no",
-    "localized_pain": "no",
-    "pain_level": 0,
-    "weakness_daily": "no",
-    "walking": "none",
-    "rest_tremor": "no",
-    "bladder_bowel_saddle": "no",
-    "sudden_weakness": "no",
-    "acute_limb": "no",
-}
+# The minimal answers with no pain at all, so that pain_before stays hidden.
+BASE = {**MINIMAL, "pain_level": 0}
 
 HOSTILE_TEXT = (
     '<img src="file:///etc/passwd"> <link rel="attachment" href="file:///etc/passwd"> '
