@@ -29,7 +29,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from screening.instrument import LIMIT_ACTIVITIES, drop_hidden, validate
+from screening.instrument import LIMIT_ACTIVITIES, TESTS, drop_hidden, validate
 from screening.models import REFERENCE_ALPHABET, Submission
 
 CHUNK = 5_000
@@ -177,14 +177,7 @@ def draw_answers(rng: random.Random) -> dict[str, Any]:
     _maybe(rng, a, "exam_ortho", _pick(rng, ortho), 0.9)
     _maybe(rng, a, "exam_neuro", _pick(rng, {"not_done": 50, "normal": 45, "abnormal": 5}), 0.85)
     _maybe(rng, a, "diagnosis_explains", _pick(rng, {"no": 70, "partly": 25, "yes": 5}), 0.9)
-    for test in (
-        "test_mri_spine",
-        "test_mri_hip",
-        "test_nerve_conduction",
-        "test_abi_exercise",
-        "test_compartment_pressure",
-        "test_blood",
-    ):
+    for test in TESTS:
         result = {"not_done": 60, "normal": 30, "abnormal": 5, "unsure": 5}
         _maybe(rng, a, test, _pick(rng, result), 0.6)
     injuries = ["stress_fracture", "plantar_fascia", "achilles", "knee", "hip", "hamstring", "calf"]
