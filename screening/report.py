@@ -46,6 +46,7 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -132,11 +133,12 @@ SUPPORT_SYMBOLS = {
     scoring.Support.UNCLEAR: "?",
     scoring.Support.CLINICIAN_ONLY: "◇",
 }
+# Clinician-facing words, marked for makemessages and translated where they are shown.
 SUPPORT_WORDS = {
-    scoring.Support.SUPPORTED: "Supported",
-    scoring.Support.NOT_SUPPORTED: "Not supported",
-    scoring.Support.UNCLEAR: "Unclear",
-    scoring.Support.CLINICIAN_ONLY: "Needs a clinician",
+    scoring.Support.SUPPORTED: gettext_noop("Supported"),
+    scoring.Support.NOT_SUPPORTED: gettext_noop("Not supported"),
+    scoring.Support.UNCLEAR: gettext_noop("Unclear"),
+    scoring.Support.CLINICIAN_ONLY: gettext_noop("Needs a clinician"),
 }
 STATUS_SYMBOLS = {
     scoring.Status.MET: "✔",
@@ -145,21 +147,21 @@ STATUS_SYMBOLS = {
     scoring.Status.UNKNOWN: "?",
 }
 STATUS_WORDS = {
-    scoring.Status.MET: "Met",
-    scoring.Status.PARTLY: "Partly met",
-    scoring.Status.NOT_MET: "Not met",
-    scoring.Status.UNKNOWN: "Open",
+    scoring.Status.MET: gettext_noop("Met"),
+    scoring.Status.PARTLY: gettext_noop("Partly met"),
+    scoring.Status.NOT_MET: gettext_noop("Not met"),
+    scoring.Status.UNKNOWN: gettext_noop("Open"),
 }
 VERDICT_WORDS = {
-    scoring.Verdict.MET: "all seven parts met",
-    scoring.Verdict.PARTLY_MET: "partly met",
-    scoring.Verdict.NOT_MET: "not met",
+    scoring.Verdict.MET: gettext_noop("all seven parts met"),
+    scoring.Verdict.PARTLY_MET: gettext_noop("partly met"),
+    scoring.Verdict.NOT_MET: gettext_noop("not met"),
 }
 SEVERITY_TITLES = {
-    scoring.Severity.URGENT: "Urgent: same-day assessment",
-    scoring.Severity.PROMPT: "Prompt: neurological opinion soon",
-    scoring.Severity.EXCLUSION: "Other causes to rule out first",
-    scoring.Severity.DISCUSS: "Worth discussing",
+    scoring.Severity.URGENT: gettext_noop("Urgent: same-day assessment"),
+    scoring.Severity.PROMPT: gettext_noop("Prompt: neurological opinion soon"),
+    scoring.Severity.EXCLUSION: gettext_noop("Other causes to rule out first"),
+    scoring.Severity.DISCUSS: gettext_noop("Worth discussing"),
 }
 SEVERITY_SYMBOLS = {
     scoring.Severity.URGENT: "‼",
@@ -168,10 +170,10 @@ SEVERITY_SYMBOLS = {
     scoring.Severity.DISCUSS: "•",
 }
 PATTERN_WORDS = {
-    scoring.Pattern.HIP_THIGH: "Hip and thigh",
-    scoring.Pattern.CALF_SHIN: "Calf and shin",
-    scoring.Pattern.FOOT_ANKLE: "Foot and ankle",
-    scoring.Pattern.UNKNOWN: "Not known (runner unsure where it started)",
+    scoring.Pattern.HIP_THIGH: gettext_noop("Hip and thigh"),
+    scoring.Pattern.CALF_SHIN: gettext_noop("Calf and shin"),
+    scoring.Pattern.FOOT_ANKLE: gettext_noop("Foot and ankle"),
+    scoring.Pattern.UNKNOWN: gettext_noop("Not known (runner unsure where it started)"),
 }
 AXIS1_TITLES = {
     "age_at_onset": "Age at onset",
