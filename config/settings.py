@@ -229,6 +229,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions stay in the database (the one store of state) and are read through
+# the shared cache, so most requests skip one database query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 # Staff sessions end with the browser as well as after SESSION_COOKIE_AGE.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
@@ -294,5 +297,8 @@ LOGGING = json_to_stdout(
     loggers={
         "screening": {"level": LOG_LEVEL, "propagate": True},
         "django.server": {"level": "ERROR", "propagate": True},
+        # Without HarfBuzz's subsetter WeasyPrint subsets fonts with fontTools,
+        # which logs the glyph names at INFO: the set of characters a runner typed.
+        "fontTools": {"level": "WARNING", "propagate": True},
     },
 )

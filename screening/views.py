@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -164,6 +165,19 @@ def form_html(form: StepForm, saved: dict[str, Any]) -> str:
     if key not in _blank_forms:
         _blank_forms[key] = render_crispy_form(form)
     return _blank_forms[key]
+
+
+def warm_blank_forms() -> None:
+    """Fill the blank-form memo for a runner with nothing saved yet, in every language.
+
+    Called before gunicorn forks its workers (config/wsgi.py), so that each
+    new or recycled worker starts with the memo and crispy's compiled
+    templates instead of spending its first request on them.
+    """
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for form_class in FORMS.values():
+                form_html(form_class(saved={}), {})
 
 
 def _render_step(
