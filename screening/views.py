@@ -153,7 +153,8 @@ _blank_forms: dict[tuple[str, str, tuple[str, ...]], str] = {}
 def _blank_key(
     form_class: type[StepForm], saved: dict[str, Any]
 ) -> tuple[str, str, tuple[str, ...]] | None:
-    if settings.DEBUG or form_class.initial_from(saved):
+    # Blank means nothing of this step saved yet (initial_from may add defaults).
+    if settings.DEBUG or any(k in saved for k in journey.STEP_BY_ID[form_class.step_id].item_ids):
         return None
     return (form_class.step_id, get_language(), form_class.asked_fields(saved))
 

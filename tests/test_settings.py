@@ -190,3 +190,22 @@ def test_it_marks_cookies_secure_in_production():
         "True",
         "django.contrib.sessions.backends.cached_db",  # rows in the database, read via the cache
     ]
+
+
+def test_the_wsgi_module_warms_up_before_gunicorn_forks():
+    """What gunicorn's master imports (preload_app) already holds what every worker needs:
+    the URLconf with its view modules (WeasyPrint included) and the blank step forms."""
+    script = (
+        "import sys, config.wsgi; from screening import views; "
+        "from screening.forms import FORMS; "
+        "print('screening.report' in sys.modules, 'weasyprint' in sys.modules, "
+        "sorted({key[0] for key in views._blank_forms}) == sorted(FORMS))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=production_env(DJANGO_SETTINGS_MODULE="config.settings"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.split() == ["True", "True", "True"], result.stderr
