@@ -10,7 +10,12 @@ All figures come from one run in one process, so the ratios compare like with li
 * cached download: GET of a stored submission's PDF through the Django test
   client after a first download (served from the byte cache), median;
 * memory: peak RSS (VmHWM) and current RSS (VmRSS) from /proc/self/status
-  after 10 and after 300 renders, to show it stays flat.
+  after 10 and after 300 renders, to show it stays flat;
+* cold, whole command (reported beside the in-process figures, not instead
+  of them): ``manage.py screen maximal.json --pdf OUT`` against a Python
+  command that imports WeasyPrint and writes the one-page baseline, each a
+  new process, interleaved, median of BENCH_PDF_COLD runs. This is what the
+  command line and a freshly started worker pay for a first PDF.
 
 Targets (issue 4): full first render <= 3x baseline and median < 450 ms;
 cached download < 15 ms; memory flat between 10 and 300 renders.
@@ -20,10 +25,13 @@ Run with ``make bench-pdf``. BENCH_PDF_RENDERS sets the 300.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +54,8 @@ from screening import instrument, report  # noqa: E402
 
 N = int(os.environ.get("BENCH_PDF_N", "15"))
 RENDERS = int(os.environ.get("BENCH_PDF_RENDERS", "300"))
+COLD = int(os.environ.get("BENCH_PDF_COLD", "5"))
+ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.date(2025, 3, 4)
 
 
@@ -122,6 +132,27 @@ def memory() -> dict[str, int]:
     return fields
 
 
+def cold_commands(answers: dict, baseline_html: str) -> tuple[float, float]:
+    """Median wall time of the whole screen --pdf command and of the baseline command."""
+    with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
+        answers_file = Path(tmp) / "maximal.json"
+        answers_file.write_text(json.dumps(answers))
+        full = [sys.executable, "manage.py", "screen", str(answers_file), "--pdf", f"{tmp}/f.pdf"]
+        baseline = [
+            sys.executable,
+            "-c",
+            f"import weasyprint; weasyprint.HTML(string={baseline_html!r})"
+            f".write_pdf({tmp + '/b.pdf'!r}, pdf_variant={report.PDF_VARIANT!r})",
+        ]
+        times: dict[str, list[float]] = {"full": [], "baseline": []}
+        for _ in range(COLD):
+            for name, command in (("full", full), ("baseline", baseline)):
+                start = time.perf_counter()
+                subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+                times[name].append((time.perf_counter() - start) * 1000)
+    return statistics.median(times["full"]), statistics.median(times["baseline"])
+
+
 def main() -> None:
     logging.disable(logging.INFO)  # the per-request log lines would drown the figures
     baseline_html = "<html lang=en><title>Baseline</title><p>Hello, clinician.</p></html>"
@@ -176,6 +207,8 @@ def main() -> None:
         teardown_databases(old_config, verbosity=0)
         connection.close()
 
+    cold_full, cold_baseline = cold_commands(answers, baseline_html)
+
     done = 0
     marks = {}
     for mark in (10, RENDERS):
@@ -207,6 +240,11 @@ def main() -> None:
     print(
         "  ratio full/baseline with reused fonts: "
         f"median {full_median / baseline_shared_median:5.1f}x"
+    )
+    print(
+        f"  cold, whole command (new process each, median of {COLD}): screen --pdf "
+        f"{cold_full:7.0f} ms, baseline command {cold_baseline:5.0f} ms, "
+        f"ratio {cold_full / cold_baseline:4.1f}x"
     )
     print(
         f"  stored submission download: first {first_download:7.1f} ms, "
