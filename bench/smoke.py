@@ -2,7 +2,7 @@
 
 collectstatic, migrate and gunicorn exactly as the Dockerfile runs them, with
 DEBUG=False on PostgreSQL and Redis; then the health check, a page with its
-hashed stylesheet, the API, a refusal, and the log lines. Exits non-zero on
+hashed stylesheet, the API (score and PDF), refusals, and the log lines. Exits non-zero on
 the first thing that is wrong.
 """
 
@@ -66,6 +66,16 @@ def main() -> None:
             f"{base}/api/v1/score", EXAMPLE.read_bytes(), **{"Content-Type": "application/json"}
         )
         check(status == 200 and "category" in json.loads(body), "POST /api/v1/score is 200")
+        # WeasyPrint is imported by gunicorn's master before it forks (config/wsgi.py).
+        status, headers, body = fetch(
+            f"{base}/api/v1/report", EXAMPLE.read_bytes(), **{"Content-Type": "application/json"}
+        )
+        check(
+            status == 200
+            and headers.get("Content-Type") == "application/pdf"
+            and body.startswith(b"%PDF-"),
+            "POST /api/v1/report renders a PDF in a forked worker",
+        )
         status, _, _ = fetch(f"{base}/api/v1/score", b"a=1", **{"Content-Type": "text/plain"})
         check(status == 415, "the API refuses a non-JSON body with 415")
         status, _, _ = fetch(f"{base}/", b"x" * (300 * 1024), **{"Content-Type": "text/plain"})
