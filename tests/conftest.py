@@ -1,9 +1,11 @@
 import copy
 
 import pytest
+from django.test import Client
 from hypothesis import HealthCheck, settings
 
 from tests.examples import MINIMAL
+from tests.reviewers import staff
 
 
 @pytest.fixture
@@ -27,3 +29,27 @@ def _fresh_rate_limits():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def reviewer(db):
+    return staff("rita", "reviewers")
+
+
+@pytest.fixture
+def steward(db):
+    return staff("stan", "data stewards")
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def steward_client(steward):
+    """A browser of its own, so that a test can hold it beside reviewer_client."""
+    browser = Client()
+    browser.force_login(steward)
+    return browser

@@ -14,50 +14,9 @@ from django.urls import reverse
 
 from screening import admin as screening_admin
 from screening.models import AuditEntry, Submission
-from tests.examples import minimal as answers
+from tests.reviewers import PASSWORD, make_submission, staff
 
 LIST = "admin:screening_submission_changelist"
-PASSWORD = "a long enough passphrase 42"
-
-
-def make_submission(shared: bool = True, created_on: datetime.date | None = None, **changes):
-    fields = Submission.fields_from(answers(**changes))
-    return Submission.objects.create(
-        **fields,
-        share_for_research=shared,
-        consent_version="1" if shared else "",
-        consent_on=created_on or datetime.date.today(),
-        created_on=created_on or datetime.date.today(),
-    )
-
-
-def staff(username: str, group: str | None) -> User:
-    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def reviewer(db) -> User:
-    return staff("rita", "reviewers")
-
-
-@pytest.fixture
-def steward(db) -> User:
-    return staff("stan", "data stewards")
-
-
-@pytest.fixture
-def reviewer_client(client, reviewer):
-    client.force_login(reviewer)
-    return client
-
-
-@pytest.fixture
-def steward_client(client, steward):
-    client.force_login(steward)
-    return client
 
 
 def change_url(submission: Submission) -> str:

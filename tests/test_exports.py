@@ -13,25 +13,10 @@ from django.urls import reverse
 from screening import exports
 from screening.instrument import ITEMS
 from screening.models import Submission
-from tests.test_admin import make_submission, staff
+from tests.reviewers import make_submission
 
 EXPORT = "admin:screening_submission_export"
 AGGREGATES = "admin:screening_submission_export_aggregates"
-
-
-@pytest.fixture
-def reviewer_client(client, db):
-    client.force_login(staff("rita", "reviewers"))
-    return client
-
-
-@pytest.fixture
-def steward_client(db):
-    from django.test import Client
-
-    steward = Client()
-    steward.force_login(staff("stan", "data stewards"))
-    return steward
 
 
 def download(client, url_name: str, params: dict) -> tuple[int, str, object]:

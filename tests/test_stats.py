@@ -11,16 +11,10 @@ from django.urls import reverse
 
 from screening import stats
 from screening.models import Submission
-from tests.test_admin import make_submission, staff
+from tests.reviewers import make_submission
 
 SURVEY = json.loads((Path(__file__).parent / "fixtures" / "survey16.json").read_text())
 STATS_URL = "admin:screening_submission_stats"
-
-
-@pytest.fixture
-def reviewer_client(client, db):
-    client.force_login(staff("rita", "reviewers"))
-    return client
 
 
 @pytest.fixture
