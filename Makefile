@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/stride_test
 AXE := node_modules/axe-core/axe.min.js
 
 .PHONY: setup run test test-pg lint typecheck verify test-deps bench bench-score bench-steps bench-pdf \
-	bench-http bench-journey smoke audit lock bench-admin
+	bench-http bench-journey smoke audit lock bench-admin load-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,11 +33,20 @@ $(AXE): package.json package-lock.json
 # DejaVu fonts. Installed when missing if we are root; otherwise named.
 DEBS := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
+# $(call debian-packages,PACKAGES): install the missing ones if we are root, otherwise name them.
+define debian-packages
+@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+  else echo "Install these Debian packages first: sudo apt-get install $$missing" >&2; exit 1; fi; fi
+endef
+
 test-deps: $(AXE)
-	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "Install these Debian packages first: sudo apt-get install $$missing" >&2; exit 1; fi; fi
+	$(call debian-packages,$(DEBS))
+
+# The HTTP load generator for the single-step runs (Debian's wrk).
+load-tools:
+	$(call debian-packages,wrk)
 
 test: setup test-deps
 	$(BIN)/python manage.py check
@@ -82,8 +91,9 @@ bench-admin: setup
 smoke: setup
 	$(BIN)/python bench/smoke.py
 
-# HTTP benchmarks against that server, from a second process on loopback (locust).
-bench-http: setup
+# HTTP benchmarks against that server, from a second process on loopback: wrk for
+# the heaviest step's GET and POST, locust for whole journeys.
+bench-http: setup load-tools
 	$(BIN)/python bench/bench_http.py
 
 bench-journey: setup

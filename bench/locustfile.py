@@ -5,17 +5,15 @@ sends X-Forwarded-Proto: https (so the app's HTTPS-only settings stay on) and
 its own X-Forwarded-For address (so per-client rate limits apply per runner,
 as they would in production with NUM_PROXIES=1).
 
-The step users start from drafts that bench_http.py saved before the timed
-run, so no set-up request falls inside the measurement.
+bench_http.py uses them for the journey benchmark and its baseline; the
+single-step runs use wrk.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -26,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.journey_data import STEP_POSTS, STEPS, new_address  # noqa: E402
 
-STEP = os.environ.get("BENCH_STEP", "limits")
 JOURNEY_PACING = float(os.environ.get("BENCH_JOURNEY_PACING", "5"))
 
 
@@ -85,51 +82,6 @@ class Trivial(Runner):
     @task
     def healthz(self) -> None:
         self.get("/healthz", "trivial view")
-
-
-def prepared_runners() -> Iterator[dict[str, str]]:
-    """Drafts saved up to the measured step by bench_http.py before the timed run."""
-    yield from json.loads(Path(os.environ["BENCH_RUNNERS"]).read_text())
-
-
-_prepared: Iterator[dict[str, str]] | None = None
-
-
-class PreparedRunner(Runner):
-    abstract = True
-
-    def on_start(self) -> None:
-        global _prepared
-        if _prepared is None:
-            _prepared = prepared_runners()
-        runner = next(_prepared)
-        self.headers = {
-            "X-Forwarded-Proto": "https",
-            "X-Forwarded-For": runner["address"],
-            "Cookie": runner["cookie"],
-        }
-        self.token = runner["token"]
-
-
-class StepGet(PreparedRunner):
-    """GET the measured step of a draft whose earlier steps are saved."""
-
-    wait_time = constant(0)
-
-    @task
-    def show(self) -> None:
-        self.get(f"/step/{STEP}/", f"GET /step/{STEP}/")
-
-
-class StepPost(PreparedRunner):
-    """POST (save) the measured step again and again: validation, save, 302."""
-
-    wait_time = constant(0)
-
-    @task
-    def save(self) -> None:
-        page = f'name="csrfmiddlewaretoken" value="{self.token}"'
-        self.post(f"/step/{STEP}/", STEP_POSTS[STEP], page, f"POST /step/{STEP}/")
 
 
 class Journey(Runner):
