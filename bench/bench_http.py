@@ -161,7 +161,7 @@ def run_wrk(
         "requests": run["requests"],
         "failures": run["failures"],
         "rps": run["requests"] / run["seconds"],
-        **{p: run[p] for p in ("p50", "p95", "p99")},
+        **{p: round(run[p], 1) for p in ("p50", "p95", "p99")},
     }
 
 

@@ -20,6 +20,10 @@ All figures come from one run in one process, so the ratios compare like with li
 Targets (issue 4): full first render <= 3x baseline and median < 450 ms;
 cached download < 15 ms; memory flat between 10 and 300 renders.
 Run with ``make bench-pdf``. BENCH_PDF_RENDERS sets the 300.
+
+``python bench/bench_pdf.py --sections`` shows instead where the full
+report's time goes: the median render with each ``<section>`` of the report
+left out, interleaved with full renders, and what leaving it out saves.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -153,6 +158,39 @@ def cold_commands(answers: dict, baseline_html: str) -> tuple[float, float]:
     return statistics.median(times["full"]), statistics.median(times["baseline"])
 
 
+def section_costs(answers: dict) -> None:
+    """Median render of the maximal report without each of its sections, in turn."""
+    whole = report.render_html
+
+    def without(name: str) -> Callable[..., str]:
+        pattern = re.compile(rf'<section class="{name}".*?</section>', flags=re.S)
+        return lambda context: pattern.sub("", whole(context))
+
+    def full() -> bytes:
+        return report.render_pdf(answers, on=DAY)
+
+    page = whole(report.context_for(answers, reference="X", on=DAY, saved=False))
+    variants: dict[str, Callable[..., str]] = {"(whole report)": whole}
+    variants.update(
+        {name: without(name) for name in re.findall(r'<section class="([a-z-]+)"', page)}
+    )
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    full()
+    try:
+        for _ in range(N):
+            for name, render_html in variants.items():
+                report.render_html = render_html  # _render looks it up at each call
+                times[name].append(timed(full))
+    finally:
+        report.render_html = whole
+    whole_median = statistics.median(times["(whole report)"])
+    print(f"maximal report, median of {N} renders each, interleaved")
+    print(f"  {'left out':<22}{'median ms':>10}{'saves ms':>10}")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"  {name:<22}{median:>10.1f}{whole_median - median:>10.1f}")
+
+
 def main() -> None:
     logging.disable(logging.INFO)  # the per-request log lines would drown the figures
     baseline_html = "<html lang=en><title>Baseline</title><p>Hello, clinician.</p></html>"
@@ -161,6 +199,9 @@ def main() -> None:
         return weasyprint.HTML(string=baseline_html).write_pdf(pdf_variant=report.PDF_VARIANT)
 
     answers = maximal_answers()
+    if "--sections" in sys.argv[1:]:
+        section_costs(answers)
+        return
 
     def full() -> bytes:
         return report.render_pdf(answers, on=DAY)
