@@ -226,18 +226,23 @@ SECTIONS: tuple[Section, ...] = (
         (
             _enum("exam_ortho", "not_examined nothing_found minor_findings clear_cause"),
             _enum("exam_neuro", "not_done normal abnormal"),
+            *(_enum(test, TEST_RESULT) for test in TESTS),
+            # Asked of a runner who has seen a clinician: an examination or any
+            # test done (tests are ordered by clinicians). Without that, d7 stays
+            # unknown, as instrument.md says of a runner who has seen no one yet.
             _enum(
                 "diagnosis_explains",
                 "no partly yes",
-                shown_when=(
-                    When("exam_ortho", Op.EQUALS, "nothing_found"),
-                    When("exam_ortho", Op.EQUALS, "minor_findings"),
-                    When("exam_ortho", Op.EQUALS, "clear_cause"),
-                    When("exam_neuro", Op.EQUALS, "normal"),
-                    When("exam_neuro", Op.EQUALS, "abnormal"),
+                shown_when=tuple(
+                    When(item_id, Op.EQUALS, done)
+                    for item_id, done_codes in (
+                        ("exam_ortho", "nothing_found minor_findings clear_cause"),
+                        ("exam_neuro", "normal abnormal"),
+                        *((test, "normal abnormal unsure") for test in TESTS),
+                    )
+                    for done in done_codes.split()
                 ),
             ),
-            *(_enum(test, TEST_RESULT) for test in TESTS),
             _multi(
                 "secondary_injuries",
                 "stress_fracture plantar_fascia achilles knee hip hamstring calf other none",

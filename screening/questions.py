@@ -58,7 +58,7 @@ STEP_INTROS: dict[str, StrLike] = {
     "course": _("How the problem has behaved over the last few months."),
     "care": _(
         "Tell us what clinicians have checked so far. If you have not seen anyone yet, "
-        "that is fine: choose “not done”."
+        "that is fine: answer “No, not yet” and “Not done”."
     ),
     "limits": _(
         "This grid helps a clinician see how much running you can still do. "

@@ -238,13 +238,16 @@ class AnswerLine:
         return self.question if self.question.endswith(("?", ":")) else f"{self.question}:"
 
 
+def _answer_text_or_why_not(item_id: str, answers: Mapping[str, Any]) -> str:
+    if item_id in answers:
+        return answer_text(item_id, answers[item_id])
+    # A question its conditions kept from the runner was never skipped by them.
+    return _("not answered") if instrument.ITEMS[item_id].is_shown(answers) else _("not asked")
+
+
 def _answer_lines(answers: Mapping[str, Any], item_ids: tuple[str, ...]) -> list[AnswerLine]:
     return [
-        AnswerLine(
-            item_id,
-            item_label(item_id),
-            answer_text(item_id, answers[item_id]) if item_id in answers else _("not answered"),
-        )
+        AnswerLine(item_id, item_label(item_id), _answer_text_or_why_not(item_id, answers))
         for item_id in item_ids
     ]
 

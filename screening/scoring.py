@@ -558,8 +558,8 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "needs a clinician to rule out common causes first, so this part stays open."
     ),
     ("c1", "supported"): gettext_noop(
-        "It comes on when running, not in other sports such as cycling or swimming, and "
-        "walking is not badly affected."
+        "It comes on mainly when running, your answers name no activity other than "
+        "walking that brings it on, and walking is not badly affected."
     ),
     ("c1", "not_supported"): gettext_noop(
         "It also comes on in activities other than running and walking, so it is not "
@@ -575,7 +575,8 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
     ),
     ("c2", "not_supported"): gettext_noop("It first began while walking or doing something else."),
     ("c2", "unclear"): gettext_noop(
-        "Fewer than five years of running before it began, or unsure when it first came on."
+        "Fewer than five years of running before it began, or it is not known what you "
+        "were doing when you first noticed it."
     ),
     ("c3", "supported"): gettext_noop(
         "An orthopaedic or physio examination found nothing, or only weakness or tightness "
@@ -654,8 +655,8 @@ CATEGORY_TEXTS: dict[Category, tuple[str, str, str]] = {
         gettext_noop("Your answers do not match the working definition"),
         gettext_noop(
             "A core part of the pattern is missing: the feelings in the leg, the loss of "
-            "coordination, or its link to running. Something else is more likely behind "
-            "your symptoms."
+            "coordination, or its link to running. That does not rule anything out: a doctor "
+            "can look for what is behind your symptoms."
         ),
         gettext_noop("See a doctor or physiotherapist about your symptoms and bring the summary."),
     ),

@@ -119,6 +119,13 @@ def test_it_keeps_free_text_as_typed(minimal_answers):
         ({"pain_level": 0, "localized_pain": "yes", "pain_before": "no"}, True),
         ({"exam_ortho": "not_examined", "diagnosis_explains": "yes"}, False),
         ({"exam_neuro": "normal", "diagnosis_explains": "no"}, True),
+        # A test done means a clinician is involved, even without an examination.
+        (
+            {"exam_ortho": "not_examined", "test_mri_spine": "normal", "diagnosis_explains": "no"},
+            True,
+        ),
+        ({"test_blood": "unsure", "diagnosis_explains": "partly"}, True),
+        ({"test_blood": "not_done", "diagnosis_explains": "yes"}, False),
     ],
 )
 def test_it_drops_answers_to_hidden_questions(answers, kept):

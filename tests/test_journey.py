@@ -210,6 +210,18 @@ def test_submit_stores_consent_and_a_result_equal_to_score(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("acute_limb", "action_first"), [("yes", True), ("no", False)])
+def test_an_urgent_result_says_what_to_do_before_the_caveat(client, acute_limb, action_first):
+    client.post(step_url("safety"), {**STEP_POSTS["safety"], "acute_limb": acute_limb})
+    for step_id, data in list(STEP_POSTS.items())[1:]:
+        assert client.post(step_url(step_id), data).status_code == 302
+    client.post("/consent/", {})
+    main = client.get("/result/").content.decode().split("<main", 1)[1]
+    assert (Submission.objects.get().category == "urgent_care") is action_first
+    assert (main.index("What to do next") < main.index("This is not a diagnosis")) is action_first
+
+
+@pytest.mark.django_db
 def test_research_sharing_is_off_unless_ticked(client):
     complete_steps(client)
     text = client.get("/consent/").content.decode()

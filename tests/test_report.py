@@ -167,6 +167,17 @@ def test_it_leaves_out_questions_that_were_hidden_or_not_answered():
     assert flat(label("diagnosis_explains")) not in appendix  # hidden: no examination
 
 
+def test_the_d7_row_says_a_hidden_question_was_not_asked():
+    """diagnosis_explains is asked only after an examination or a test; without one
+    the d7 row must not suggest that the runner skipped it."""
+    from screening.questions import label
+
+    text = pdf_text(report.render_pdf(answers(), on=DAY))
+    d7 = text.split("d7", 1)[1].split("Criteria for runner", 1)[0]
+    assert f"{flat(label('diagnosis_explains'))} not asked" in d7
+    assert "not answered" not in d7
+
+
 def test_the_embedded_json_equals_the_api_result_for_the_same_answers(client):
     vignette_answers, _category = VIGNETTES["foot_prompt"]
     api = client.post("/api/v1/score", vignette_answers, content_type="application/json")
