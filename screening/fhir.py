@@ -552,7 +552,7 @@ def answers_from_response(resource: object) -> dict[str, Any]:
     issues: list[Issue] = []
     _read_questionnaire_reference(resource, issues)
     status = resource.get("status")
-    if status not in QR_STATUSES:
+    if not isinstance(status, str) or status not in QR_STATUSES:
         message = f"status must be one of {', '.join(sorted(QR_STATUSES))}"
         issues.append(Issue("code-invalid", message, ("QuestionnaireResponse.status",)))
     elif status == "entered-in-error":

@@ -28,8 +28,9 @@ def fhir_response(resource: dict[str, Any], status: int = 200) -> JsonResponse:
     return JsonResponse(
         resource,
         status=status,
+        # ASCII with \u escapes: an outcome may quote a posted key that is no
+        # valid text (a lone surrogate), which could not be encoded as UTF-8.
         content_type=f"{fhir.FHIR_JSON}; charset=utf-8",
-        json_dumps_params={"ensure_ascii": False},
     )
 
 

@@ -271,6 +271,14 @@ SECTION_OF: dict[str, str] = {item.id: section.id for section in SECTIONS for it
 REQUIRED_ITEM_IDS = tuple(item_id for item_id, item in ITEMS.items() if item.required)
 
 
+def _encodes_as_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class ErrorCode(StrEnum):
     NOT_AN_OBJECT = "not_an_object"
     UNKNOWN_ITEM = "unknown_item"
@@ -330,6 +338,10 @@ def _check_item(item: Item, value: object) -> tuple[object, list[ItemError]]:
         if len(value) > TEXT_MAX_LENGTH:
             message = f"must be at most {TEXT_MAX_LENGTH} characters"
             return None, [ItemError(ErrorCode.TOO_LONG, message)]
+        if not value.isascii() and not _encodes_as_utf8(value):
+            # A lone surrogate ("\ud800" in JSON) is a str in Python but no text:
+            # it could not be stored, printed in the PDF or exported.
+            return None, [ItemError(ErrorCode.WRONG_TYPE, "must be valid Unicode text")]
         return (value if value.strip() else None), []
     if item.kind is Kind.ENUM:
         if not isinstance(value, str):

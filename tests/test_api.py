@@ -47,6 +47,16 @@ def test_it_reports_onset_after_age(client, minimal_answers):
     assert list(response.json()["errors"]) == ["onset_age"]
 
 
+@pytest.mark.parametrize("url", [URL, f"{URL}?format=fhir", "/api/v1/report"])
+def test_it_refuses_text_that_is_no_unicode_with_400(client, minimal_answers, url):
+    """JSON can carry a lone surrogate; it is no text and could not be printed or stored."""
+    body = json.dumps({**minimal_answers, "own_words": "fine \ud800 then"})
+    assert "\\ud800" in body
+    response = client.post(url, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "own_words" in response.content.decode()
+
+
 @pytest.mark.parametrize("body", ["{", "[1, 2", " ", "nul", "[" * 5000 + "]" * 5000])
 def test_it_answers_malformed_json_with_400(client, body):
     response = post(client, body)
