@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import sys
 import urllib.error
 import urllib.request
@@ -80,11 +81,21 @@ def main() -> None:
         check(status == 415, "the API refuses a non-JSON body with 415")
         status, _, _ = fetch(f"{base}/", b"x" * (300 * 1024), **{"Content-Type": "text/plain"})
         check(status == 413, "an oversized body is refused with 413")
+        # gunicorn itself refuses this one, and logs it with the client's address.
+        with socket.create_connection((HOST, int(base.rsplit(":", 1)[1])), timeout=10) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header\r\n\r\n")
+            reply = sock.recv(200)
+        check(reply.startswith(b"HTTP/1.1 400"), "gunicorn refuses a malformed request with 400")
 
     lines = [line for line in server.log.splitlines() if line.strip()]
     parsed = [json.loads(line) for line in lines]
     check(bool(parsed), f"gunicorn wrote {len(parsed)} log lines, each one JSON object")
     check("203.0.113.7" not in "\n".join(lines), "no client address in the log")
+    refused = [p["message"] for p in parsed if "Invalid request" in p["message"]]
+    check(
+        bool(refused) and all("127.0.0.1" not in m for m in refused),
+        "gunicorn's line about the malformed request has no client address",
+    )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import re
 import traceback
 from typing import Any
 
@@ -31,6 +32,18 @@ def route_of(request: Any) -> str:
     match = getattr(request, "resolver_match", None)
     route = getattr(match, "route", None)
     return f"/{route}" if route is not None else "(unresolved)"
+
+
+# gunicorn writes a client's address into some of its own lines ("Invalid request
+# from ip=203.0.113.7: ...") and the requested path into others. Any other
+# dotted address goes too, except one followed by a port: the address gunicorn
+# listens on ("Listening at: http://127.0.0.1:8000").
+_CLIENT_ADDRESS = re.compile(r"(?<=ip=)\S+|\b\d{1,3}(?:\.\d{1,3}){3}\b(?!:\d)")
+_REQUESTED_PATH = re.compile(r"(?<=Error handling request).*", flags=re.S)
+
+
+def _without_client_details(message: str) -> str:
+    return _CLIENT_ADDRESS.sub("[removed]", _REQUESTED_PATH.sub("", message))
 
 
 class JsonFormatter(logging.Formatter):
@@ -52,6 +65,8 @@ class JsonFormatter(logging.Formatter):
             line["route"] = route_of(request)
             if status is not None:
                 line["status"] = status
+        elif record.name.startswith("gunicorn"):
+            line["message"] = _without_client_details(record.getMessage())
         else:
             line["message"] = record.getMessage()
         for name in ALLOWED_EXTRA:

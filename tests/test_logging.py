@@ -121,3 +121,24 @@ def test_extra_fields_outside_the_allowed_list_are_dropped():
     assert parsed["duration_ms"] == 3.5
     assert "answers" not in parsed and "remote_addr" not in parsed
     assert "private" not in json.dumps(parsed)
+
+
+@pytest.mark.parametrize(
+    ("message", "gone"),
+    [
+        ("Invalid request from ip=203.0.113.7: Invalid HTTP Header: 'Bad'", "203.0.113.7"),
+        ("Invalid request from ip=2001:db8::7: Invalid HTTP Header: 'Bad'", "2001:db8::7"),
+        ("Error handling request GET /r/0f1e2d3c/summary.pdf", "/r/0f1e2d3c/summary.pdf"),
+    ],
+)
+def test_gunicorns_own_lines_lose_the_client_address_and_path(message, gone):
+    made = logging.LogRecord("gunicorn.error", logging.WARNING, __file__, 1, message, None, None)
+    parsed = json.loads(JsonFormatter().format(made))
+    assert gone not in parsed["message"]
+    assert parsed["message"].split(" ")[:2] == message.split(" ")[:2]
+
+
+def test_gunicorns_listening_address_stays():
+    message = "Listening at: http://127.0.0.1:8000 (12)"
+    made = logging.LogRecord("gunicorn.error", logging.INFO, __file__, 1, message, None, None)
+    assert json.loads(JsonFormatter().format(made))["message"] == message
