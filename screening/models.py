@@ -13,7 +13,8 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.utils import timezone
 
 from screening import scoring
@@ -80,7 +81,30 @@ class Draft(models.Model):
         return f"Draft {self.pk}"
 
 
+def pdf_cache_key(public_id: uuid.UUID | str) -> str:
+    """Where the shared cache keeps a submission's rendered PDF (screening.report)."""
+    return f"report-pdf:{public_id}"
+
+
+def _forget_pdfs_on_commit(public_ids: list[uuid.UUID]) -> None:
+    # A cached PDF holds the answers, free text included: it goes with its
+    # submission, once the deletion is committed.
+    keys = [pdf_cache_key(public_id) for public_id in public_ids]
+    if keys:
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+class SubmissionQuerySet(models.QuerySet["Submission"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        _forget_pdfs_on_commit(list(self.values_list("public_id", flat=True)))
+        return super().delete()
+
+
 class Submission(models.Model):
+    """Every deletion, one or many, goes through delete() below or SubmissionQuerySet's."""
+
+    objects = SubmissionQuerySet.as_manager()
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(max_length=8, unique=True, default=new_reference)
     # The hash of the resume code that reopens this result; unique, so one
@@ -123,6 +147,10 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        _forget_pdfs_on_commit([self.public_id])
+        return super().delete(*args, **kwargs)
 
     @classmethod
     def fields_from(cls, answers: dict[str, Any]) -> dict[str, Any]:

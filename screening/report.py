@@ -52,6 +52,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from screening import bodymap, fhir, instrument, questions, scoring
 from screening.instrument import INSTRUMENT_ID
+from screening.models import pdf_cache_key
 
 # Bump when the document's content or layout changes: cached PDFs are keyed by it.
 REPORT_VERSION = "1.0"
@@ -66,7 +67,7 @@ DEFAULT_PAPER = "a4"
 
 JSON_ATTACHMENT_NAME = "screening.json"
 FHIR_ATTACHMENT_NAME = "screening.fhir.json"
-CACHE_TIMEOUT = 60 * 60  # seconds; the key changes whenever the content could
+CACHE_TIMEOUT = 60 * 60  # seconds; the entry names the variant it holds
 
 
 # --- fetching: our static files and data: URIs, nothing else ---------------------
@@ -660,27 +661,28 @@ def filename_for(reference: str) -> str:
 def cached_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes:
     """The PDF of a stored submission, rendered once and then served from the cache.
 
-    The key holds everything the bytes depend on that can change without the
-    submission changing: the report version and the scoring version.
+    One cache entry per submission, so that deleting the submission can delete
+    it (models.pdf_cache_key). The entry names the variant it holds: paper,
+    language and everything that can change the bytes without the submission
+    changing (report, scoring and instrument versions); another variant is
+    rendered and replaces it.
     """
-    key = ":".join(
-        (
-            "report-pdf",
-            str(submission.public_id),
-            REPORT_VERSION,
-            scoring.SCORING_VERSION,
-            submission.instrument_version,
-            paper,
-            translation.get_language() or "",
-        )
+    key = pdf_cache_key(submission.public_id)
+    variant = (
+        REPORT_VERSION,
+        scoring.SCORING_VERSION,
+        submission.instrument_version,
+        paper,
+        translation.get_language() or "",
     )
-    pdf = cache.get(key)
-    if pdf is None:
-        pdf = render_pdf(
-            submission.answers,
-            reference=submission.reference,
-            on=submission.created_on,
-            paper=paper,
-        )
-        cache.set(key, pdf, CACHE_TIMEOUT)
+    cached = cache.get(key)
+    if cached is not None and cached[0] == variant:
+        return bytes(cached[1])
+    pdf = render_pdf(
+        submission.answers,
+        reference=submission.reference,
+        on=submission.created_on,
+        paper=paper,
+    )
+    cache.set(key, (variant, pdf), CACHE_TIMEOUT)
     return pdf

@@ -25,7 +25,7 @@ from pypdf import PdfReader
 
 from screening import report, scoring
 from screening.instrument import LIMIT_ACTIVITIES, validate
-from screening.models import Submission
+from screening.models import Submission, pdf_cache_key
 from tests.examples import MINIMAL
 
 DAY = dt.date(2025, 3, 4)
@@ -428,6 +428,48 @@ def test_a_repeated_download_is_served_from_the_cached_bytes(client):
     letter = client.get(url, {"paper": "letter"}).getvalue()
     assert letter != first  # another key: rendered afresh, from the changed answers
     assert "ZZZZZZZZ" in pdf_text(letter)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "delete",
+    [
+        pytest.param(lambda submission: submission.delete(), id="one (admin detail)"),
+        pytest.param(
+            lambda submission: Submission.objects.filter(pk=submission.pk).delete(),
+            id="many (runner, bulk admin, purge)",
+        ),
+    ],
+)
+def test_deleting_a_submission_deletes_its_cached_pdf(
+    client, django_capture_on_commit_callbacks, delete
+):
+    """The cached bytes hold the answers and the free text: they go with the row."""
+    cache.clear()
+    submission = stored(VIGNETTES["typical_hip"][0])
+    assert client.get(reverse("submission-pdf", args=[submission.public_id])).status_code == 200
+    assert cache.get(pdf_cache_key(submission.public_id)) is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        delete(submission)
+    assert cache.get(pdf_cache_key(submission.public_id)) is None
+
+
+@pytest.mark.django_db
+def test_a_runner_who_deletes_leaves_no_pdf_in_the_cache(
+    client, django_capture_on_commit_callbacks
+):
+    from tests.journey_helpers import STEP_POSTS
+
+    cache.clear()
+    for step_id, data in STEP_POSTS.items():
+        assert client.post(f"/step/{step_id}/", data).status_code == 302
+    client.post("/consent/", {})
+    submission = Submission.objects.get()
+    client.get(reverse("submission-pdf", args=[submission.public_id]))
+    assert cache.get(pdf_cache_key(submission.public_id)) is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/delete/", {}).status_code == 200
+    assert cache.get(pdf_cache_key(submission.public_id)) is None
 
 
 # --- the API ----------------------------------------------------------------------
