@@ -1,8 +1,8 @@
 """Pages for the runner.
 
 The journey's rules live in ``journey.py``; these views only move between
-HTTP and it. The resume code reaches the server in a POST body or sits in the
-(database-backed) session, never in a URL, so it stays out of access logs.
+HTTP and it. The resume code reaches the server in a POST body or in the
+runner's own signed cookie, never in a URL, so it stays out of access logs.
 """
 
 from __future__ import annotations
@@ -33,20 +33,19 @@ from screening.scoring import (
     urgent_flags,
 )
 
-# The session holds only the code's hash, which links the browser to its draft
-# or submission. The code itself never reaches the server's storage: so that
-# every page can show it again, it lives in a signed, HttpOnly cookie in the
-# runner's own browser, gone when the browser closes.
-HASH_KEY = "journey_hash"
+# A browser is linked to its draft or submission by the resume code itself, in
+# a signed, HttpOnly cookie that lives in the runner's own browser and is gone
+# when the browser closes, so every page can show the code again. Nothing about
+# a runner is kept in a server-side session: a session row would store the exact
+# time of the visit (its expiry) beside the hash that names the answers, and
+# would end in the middle of a long journey.
 CODE_COOKIE = "resume_code"
 CODE_COOKIE_SALT = "screening.resume-code"
 
 BAD_INPUT = 400
 
 
-def _link(request: HttpRequest, response: HttpResponse, code: str) -> HttpResponse:
-    request.session.cycle_key()
-    request.session[HASH_KEY] = journey.hash_code(code)
+def _link(response: HttpResponse, code: str) -> HttpResponse:
     response.set_signed_cookie(
         CODE_COOKIE,
         code,
@@ -58,27 +57,34 @@ def _link(request: HttpRequest, response: HttpResponse, code: str) -> HttpRespon
     return response
 
 
-def _unlink(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    request.session.pop(HASH_KEY, None)
+def _unlink(response: HttpResponse) -> HttpResponse:
     response.delete_cookie(CODE_COOKIE, samesite="Lax")
     return response
 
 
+def _linked_code(request: HttpRequest) -> str | None:
+    code: str | None = request.get_signed_cookie(CODE_COOKIE, default=None, salt=CODE_COOKIE_SALT)
+    return code
+
+
+def _linked_hash(request: HttpRequest) -> str | None:
+    code = _linked_code(request)
+    return journey.hash_code(code) if code else None
+
+
 def _draft(request: HttpRequest) -> Draft | None:
-    code_hash = request.session.get(HASH_KEY)
+    code_hash = _linked_hash(request)
     return journey.live_draft(code_hash) if code_hash else None
 
 
 def _submission(request: HttpRequest) -> Submission | None:
-    code_hash = request.session.get(HASH_KEY)
+    code_hash = _linked_hash(request)
     return journey.live_submission(code_hash) if code_hash else None
 
 
 def _shown_code(request: HttpRequest) -> str:
-    code = request.get_signed_cookie(CODE_COOKIE, default=None, salt=CODE_COOKIE_SALT)
-    if not code or journey.hash_code(code) != request.session.get(HASH_KEY):
-        return ""
-    return journey.format_code(code)
+    code = _linked_code(request)
+    return journey.format_code(code) if code else ""
 
 
 def _step_url(step_id: str, *, to_review: bool = False) -> str:
@@ -115,7 +121,7 @@ def about(request: HttpRequest) -> HttpResponse:
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
     """A fresh start: forget any earlier draft in this browser (it stays reachable by code)."""
-    return _unlink(request, redirect("journey-step", step_id=journey.STEP_IDS[0]))
+    return _unlink(redirect("journey-step", step_id=journey.STEP_IDS[0]))
 
 
 @require_POST
@@ -139,7 +145,7 @@ def resume(request: HttpRequest) -> HttpResponse:
         )
         return _home(request, form, status=BAD_INPUT)
     where = _where_to_continue(draft) if draft is not None else reverse("journey-result")
-    return _link(request, HttpResponseRedirect(where), code)
+    return _link(HttpResponseRedirect(where), code)
 
 
 # A blank step form is the same HTML for every runner: it holds no answer, and
@@ -250,7 +256,7 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         draft, new_code = journey.start_draft()
     journey.save_step(draft, step_id, step_answers)
     response = HttpResponseRedirect(_after_step(draft, step_id, to_review=to_review))
-    return _link(request, response, new_code) if new_code else response
+    return _link(response, new_code) if new_code else response
 
 
 def _after_step(draft: Draft, step_id: str, *, to_review: bool) -> str:
@@ -428,7 +434,7 @@ def result(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @ratelimit("resume")  # a code entered here is looked up too
 def delete(request: HttpRequest) -> HttpResponse:
-    linked = request.session.get(HASH_KEY)
+    linked = _linked_hash(request)
     has_linked = linked is not None and (
         journey.live_draft(linked) is not None or journey.live_submission(linked) is not None
     )
@@ -441,7 +447,7 @@ def delete(request: HttpRequest) -> HttpResponse:
         deleted = journey.delete_everything(code_hash)
         if deleted or not code:
             response = render(request, "screening/deleted.html", {})
-            return _unlink(request, response) if code_hash == linked else response
+            return _unlink(response) if code_hash == linked else response
         form.add_error("code", _("No answers were found for this code. Check it and try again."))
     status = BAD_INPUT if request.method == "POST" else 200
     context = {"form": form, "has_linked": has_linked, "code": _shown_code(request)}
