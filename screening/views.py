@@ -252,11 +252,34 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         # Starting a draft is rate limited; saving the later steps of one's own is not.
         refused = refusal("draft", request)
         if refused is not None:
-            return refused
+            # Nothing is saved yet: the step comes back with what the runner chose.
+            return _step_not_saved_yet(request, step_id, form, saved, refused, to_review)
         draft, new_code = journey.start_draft()
     journey.save_step(draft, step_id, step_answers)
     response = HttpResponseRedirect(_after_step(draft, step_id, to_review=to_review))
     return _link(response, new_code) if new_code else response
+
+
+def _step_not_saved_yet(
+    request: HttpRequest,
+    step_id: str,
+    form: StepForm,
+    saved: dict[str, Any],
+    refused: HttpResponse,
+    to_review: bool,
+) -> HttpResponse:
+    form.add_error(
+        None,
+        _(
+            "Too many questionnaires were started from your network in the last few "
+            "minutes, so this page was not saved yet. Your answers are still here: wait "
+            "a minute, then press the button again."
+        ),
+    )
+    html = form_html(form, saved)
+    response = _render_step(request, step_id, form, html, to_review=to_review, status=429)
+    response["Retry-After"] = refused["Retry-After"]
+    return response
 
 
 def _after_step(draft: Draft, step_id: str, *, to_review: bool) -> str:

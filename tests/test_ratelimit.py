@@ -1,6 +1,7 @@
 """Rate limits: 429 beyond the limit, keyed on the right client, never on a raw IP."""
 
 import json
+import re
 
 import pytest
 import redis
@@ -61,6 +62,11 @@ def test_it_limits_how_many_drafts_one_client_starts():
     third = Client().post("/step/safety/", STEP_POSTS["safety"])
     assert third.status_code == 429
     assert Draft.objects.count() == 2
+    # Nothing was saved, so the page comes back with the runner's choices still made.
+    text = third.content.decode()
+    assert "was not saved yet" in text and third["Retry-After"]
+    chosen = [tag for tag in re.findall(r"<input[^>]*>", text) if "checked" in tag]
+    assert {re.search(r'name="(\w+)"', tag)[1] for tag in chosen} == set(STEP_POSTS["safety"])
 
 
 @pytest.mark.django_db
