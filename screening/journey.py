@@ -143,12 +143,14 @@ def live_draft(code_hash: str) -> Draft | None:
     return Draft.objects.filter(code_hash=code_hash, updated_on__gte=expiry_cutoff()).first()
 
 
-def save_step(draft: Draft, step_id: str, step_answers: Mapping[str, Any]) -> Draft:
+def save_step(draft: Draft, step_id: str, step_answers: Mapping[str, Any]) -> Draft | None:
     """Replace the answers of one step, clear what became hidden, and mark it saved.
 
     ``step_answers`` maps the step's item ids to clean values; ``None`` means
     not answered. Answers that the new ones hide are removed here, on the
     server, so they never reach scoring, the review page or the summary.
+    Returns None when the draft is gone: submitted or deleted in another tab
+    since it was read.
     """
     step = STEP_BY_ID[step_id]
     answers = {k: v for k, v in draft.answers.items() if k not in step.item_ids}
@@ -157,8 +159,9 @@ def save_step(draft: Draft, step_id: str, step_answers: Mapping[str, Any]) -> Dr
     if step_id not in draft.completed_steps:
         draft.completed_steps = [*draft.completed_steps, step_id]
     draft.updated_on = today()
-    draft.save(update_fields=["answers", "completed_steps", "updated_on"])
-    return draft
+    fields = ("answers", "completed_steps", "updated_on")
+    saved = Draft.objects.filter(pk=draft.pk).update(**{f: getattr(draft, f) for f in fields})
+    return draft if saved else None
 
 
 def check(answers: Mapping[str, Any]) -> dict[str, list[str]]:

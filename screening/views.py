@@ -255,7 +255,9 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
             # Nothing is saved yet: the step comes back with what the runner chose.
             return _step_not_saved_yet(request, step_id, form, saved, refused, to_review)
         draft, new_code = journey.start_draft()
-    journey.save_step(draft, step_id, step_answers)
+    if journey.save_step(draft, step_id, step_answers) is None:
+        # Submitted or deleted in another tab since this request read it.
+        return redirect("journey-result") if _submission(request) else redirect("home")
     response = HttpResponseRedirect(_after_step(draft, step_id, to_review=to_review))
     return _link(response, new_code) if new_code else response
 

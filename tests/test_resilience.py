@@ -220,3 +220,24 @@ def test_the_api_answers_405_to_other_methods(client):
     assert (
         client.put("/api/v1/score", data="{}", content_type="application/json").status_code == 405
     )
+
+
+@pytest.mark.django_db
+def test_saving_a_step_of_a_draft_deleted_meanwhile_is_no_500():
+    """Another tab deletes (or submits) the draft between this request reading
+    it and saving it: the runner is sent on, with no 500."""
+    runner = Client(raise_request_exception=False)
+    complete(runner, until="symptoms")
+    deleting = []
+
+    def delete_first(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith('UPDATE "SCREENING_DRAFT"') and not deleting:
+            deleting.append(True)
+            Draft.objects.all().delete()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(delete_first):
+        response = runner.post("/step/symptoms/", STEP_POSTS["symptoms"])
+    assert deleting, "the save never reached the database"
+    assert (response.status_code, response["Location"]) == (302, "/")
+    assert Draft.objects.count() == 0
