@@ -187,8 +187,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # (screening.middleware.BodySizeLimitMiddleware); the API has its own, smaller limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
-# The cache holds rate-limit counters only. Production must name a cache every
-# worker shares (Redis); a development checkout uses local memory.
+# The cache holds rate-limit counters, staff sessions (read through, cached_db)
+# and rendered PDFs (an hour, deleted with their submission). Production must
+# name a cache every worker shares (Redis); a development checkout uses local
+# memory, and locmem:// in production only suits a single worker process.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if not DEBUG and not CACHE_URL:
     raise ImproperlyConfigured(
