@@ -237,11 +237,15 @@ def main() -> None:
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
         from screening.models import Submission
+        from tests.journey_helpers import link_browser
 
         cache.clear()
         submission = Submission.objects.create(**Submission.fields_from(answers), created_on=DAY)
         client = Client()
+        link_browser(client, submission)  # the runner's browser, holding its code
         url = reverse("submission-pdf", args=[submission.public_id])
+        assert client.get(url).status_code == 200
+        cache.clear()
         first_download = timed(lambda: client.get(url))
         cached = statistics.median(timed(lambda: client.get(url)) for _ in range(max(N, 30)))
     finally:

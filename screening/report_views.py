@@ -1,15 +1,23 @@
-"""The runner's PDF download: a stored submission, found by its public id only."""
+"""The PDF download of a stored submission.
+
+The URL names the submission by its public id (never a guessable number), and
+the id alone opens nothing: the browser must hold the resume code of that
+submission (the runner), or belong to staff allowed to view submissions (a
+reviewer, whose download is audited). Anyone else gets 404, as for an id that
+does not exist.
+"""
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from screening import report
-from screening.models import Submission
+from screening import audit, report
+from screening.models import AuditEntry, Submission
+from screening.views import linked_hash
 
 
 def pdf_response(pdf: bytes, reference: str) -> HttpResponse:
@@ -25,6 +33,13 @@ def pdf_response(pdf: bytes, reference: str) -> HttpResponse:
 @require_GET
 def submission_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     submission = get_object_or_404(Submission, public_id=public_id)
+    runners_own = submission.code_hash is not None and linked_hash(request) == submission.code_hash
+    if not runners_own:
+        if not request.user.has_perm("screening.view_submission"):
+            raise Http404
+        audit.record(
+            request, AuditEntry.Action.VIEW, object_ref=submission.reference, query="", detail="PDF"
+        )
     paper = request.GET.get("paper", report.DEFAULT_PAPER)
     if paper not in report.PAPER_SIZES:
         message = f"paper must be one of: {', '.join(report.PAPER_SIZES)}"

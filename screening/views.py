@@ -67,18 +67,19 @@ def _linked_code(request: HttpRequest) -> str | None:
     return code
 
 
-def _linked_hash(request: HttpRequest) -> str | None:
+def linked_hash(request: HttpRequest) -> str | None:
+    """The hash of the code this browser holds: what it may open (also the PDF, report_views)."""
     code = _linked_code(request)
     return journey.hash_code(code) if code else None
 
 
 def _draft(request: HttpRequest) -> Draft | None:
-    code_hash = _linked_hash(request)
+    code_hash = linked_hash(request)
     return journey.live_draft(code_hash) if code_hash else None
 
 
 def _submission(request: HttpRequest) -> Submission | None:
-    code_hash = _linked_hash(request)
+    code_hash = linked_hash(request)
     return journey.live_submission(code_hash) if code_hash else None
 
 
@@ -459,7 +460,7 @@ def result(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @ratelimit("resume")  # a code entered here is looked up too
 def delete(request: HttpRequest) -> HttpResponse:
-    linked = _linked_hash(request)
+    linked = linked_hash(request)
     has_linked = linked is not None and (
         journey.live_draft(linked) is not None or journey.live_submission(linked) is not None
     )

@@ -86,3 +86,21 @@ def code_of(client) -> str:
         "/", HTTP_COOKIE=f"{CODE_COOKIE}={client.cookies[CODE_COOKIE].value}"
     )
     return request.get_signed_cookie(CODE_COOKIE, salt=CODE_COOKIE_SALT)
+
+
+def link_browser(client, submission) -> str:
+    """Give ``client`` the resume code of a stored submission, as a finished journey would.
+
+    The submission gets a fresh code's hash, and the client the signed cookie
+    that the server sets (the same signer and salt as ``set_signed_cookie``).
+    """
+    from django.core.signing import get_cookie_signer
+
+    from screening import journey
+    from screening.views import CODE_COOKIE, CODE_COOKIE_SALT
+
+    code = journey.new_code()
+    submission.code_hash = journey.hash_code(code)
+    submission.save(update_fields=["code_hash"])
+    client.cookies[CODE_COOKIE] = get_cookie_signer(salt=CODE_COOKIE + CODE_COOKIE_SALT).sign(code)
+    return code

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -27,6 +28,7 @@ from screening import report, scoring
 from screening.instrument import LIMIT_ACTIVITIES, validate
 from screening.models import Submission, pdf_cache_key
 from tests.examples import MINIMAL
+from tests.journey_helpers import link_browser
 
 DAY = dt.date(2025, 3, 4)
 
@@ -372,6 +374,7 @@ def test_the_three_entry_points_give_the_same_document(client, tmp_path):
     assert api.content == cli_pdf  # same answers, same day: byte for byte
 
     submission = stored(vignette_answers, on=today)
+    link_browser(client, submission)
     web = client.get(reverse("submission-pdf", args=[submission.public_id]))
     assert web.status_code == 200
     web_pdf = web.getvalue()
@@ -387,6 +390,7 @@ def test_the_three_entry_points_give_the_same_document(client, tmp_path):
 @pytest.mark.django_db
 def test_the_download_is_an_attachment_named_with_the_reference(client):
     submission = stored(VIGNETTES["typical_hip"][0])
+    link_browser(client, submission)
     response = client.get(reverse("submission-pdf", args=[submission.public_id]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -395,6 +399,25 @@ def test_the_download_is_an_attachment_named_with_the_reference(client):
     )
     assert "no-store" in response["Cache-Control"]
     assert submission.reference in pdf_text(response.getvalue())
+
+
+@pytest.mark.django_db
+def test_the_public_id_alone_opens_nothing(reviewer_client):
+    """Only the runner's browser (holding its code) or a reviewer, audited, gets the PDF."""
+    from screening.models import AuditEntry
+
+    submission = stored(VIGNETTES["typical_hip"][0])
+    url = reverse("submission-pdf", args=[submission.public_id])
+    runner = Client()
+    assert runner.get(url).status_code == 404  # the id, but no code
+    link_browser(Client(), submission)  # another browser holds the code
+    assert runner.get(url).status_code == 404
+    link_browser(runner, submission)
+    assert runner.get(url).status_code == 200
+    assert not AuditEntry.objects.exists()  # the runner's own download is not audited
+    assert reviewer_client.get(url).status_code == 200
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.object_ref, entry.detail) == ("view", submission.reference, "PDF")
 
 
 @pytest.mark.django_db
@@ -408,6 +431,7 @@ def test_an_unknown_public_id_is_not_found(client):
 @pytest.mark.django_db
 def test_the_download_refuses_other_methods_and_unknown_paper(client):
     submission = stored(VIGNETTES["typical_hip"][0])
+    link_browser(client, submission)
     url = reverse("submission-pdf", args=[submission.public_id])
     assert client.post(url).status_code == 405
     assert client.get(url, {"paper": "tabloid"}).status_code == 400
@@ -419,6 +443,7 @@ def test_a_repeated_download_is_served_from_the_cached_bytes(client):
     response is the cached document, not a new render."""
     cache.clear()
     submission = stored(VIGNETTES["typical_hip"][0])
+    link_browser(client, submission)
     url = reverse("submission-pdf", args=[submission.public_id])
     first = client.get(url).getvalue()
     Submission.objects.filter(pk=submission.pk).update(
@@ -447,6 +472,7 @@ def test_deleting_a_submission_deletes_its_cached_pdf(
     """The cached bytes hold the answers and the free text: they go with the row."""
     cache.clear()
     submission = stored(VIGNETTES["typical_hip"][0])
+    link_browser(client, submission)
     assert client.get(reverse("submission-pdf", args=[submission.public_id])).status_code == 200
     assert cache.get(pdf_cache_key(submission.public_id)) is not None
     with django_capture_on_commit_callbacks(execute=True):
