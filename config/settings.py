@@ -208,6 +208,8 @@ RATELIMITS = {
     "draft": os.environ.get("RATELIMIT_DRAFT", "20/3600"),
     "resume": os.environ.get("RATELIMIT_RESUME", "10/600"),
     "api": os.environ.get("RATELIMIT_API", "120/60"),
+    # A PDF costs the better part of a second of CPU: its own, smaller budget.
+    "report": os.environ.get("RATELIMIT_REPORT", "20/60"),
     "login": os.environ.get("RATELIMIT_LOGIN", "30/600"),
 }
 

@@ -65,7 +65,7 @@ def score_view(request: HttpRequest) -> HttpResponse:
 # the reference printed on it is derived from the answers (report.unsaved_reference).
 @csrf_exempt
 @require_POST
-@ratelimit("api")
+@ratelimit("report")
 def report_view(request: HttpRequest) -> HttpResponse:
     paper = request.GET.get("paper", report.DEFAULT_PAPER)
     if paper not in report.PAPER_SIZES:

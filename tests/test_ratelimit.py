@@ -12,11 +12,28 @@ from screening.ratelimit import client_address, client_key, parse_rate
 from tests.journey_helpers import STEP_POSTS
 
 API = "/api/v1/score"
-LIMITS = {"draft": "2/3600", "resume": "3/600", "api": "3/60", "login": "30/600"}
+LIMITS = {
+    "draft": "2/3600",
+    "resume": "3/600",
+    "api": "3/60",
+    "report": "1/60",
+    "login": "30/600",
+}
 
 
 def post_api(client, body=b"{}", **extra):
     return client.post(API, data=body, content_type="application/json", **extra)
+
+
+@pytest.mark.django_db
+@override_settings(RATELIMITS=LIMITS)
+def test_the_pdf_api_has_its_own_smaller_limit(client):
+    """One PDF a minute here, while scores (limit 3) still go through."""
+    bad = b'{"age": "old"}'  # refused with 400 before any render, but counted
+    report = [client.post("/api/v1/report", bad, content_type="application/json") for _ in range(2)]
+    assert [r.status_code for r in report] == [400, 429]
+    assert report[1]["Content-Type"] == "application/json"
+    assert post_api(client).status_code == 400
 
 
 @pytest.mark.django_db
