@@ -110,6 +110,8 @@ MIDDLEWARE = [
     # A database that cannot be reached gives the 503 page, not a traceback.
     "screening.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their long cache lifetime.
+    "screening.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 
 from config.logging import route_of
 
@@ -122,3 +123,21 @@ class DatabaseUnavailableMiddleware:
             extra={"event": "database_unavailable", "route": route_of(request)},
         )
         return unavailable(request)
+
+
+class NoStoreMiddleware:
+    """Pages and API answers may hold health answers: no browser or shared cache keeps them.
+
+    A response that says how it may be cached (WhiteNoise's static files, the
+    PDF download) keeps its own header; every other one gets ``no-store``, so
+    that answers do not reappear from the browser's cache after "Delete my answers".
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

@@ -222,6 +222,21 @@ def test_an_urgent_result_says_what_to_do_before_the_caveat(client, acute_limb, 
 
 
 @pytest.mark.django_db
+def test_no_page_with_answers_may_be_kept_in_a_cache(client):
+    def no_store(url: str) -> bool:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        return "no-store" in response["Cache-Control"]
+
+    complete_steps(client)
+    assert all(map(no_store, ["/step/about/", "/check-your-answers/", "/consent/"]))
+    client.post("/consent/", {})
+    assert all(map(no_store, ["/", "/result/", "/delete/", "/about/"]))
+    api = client.post("/api/v1/score", EXPECTED_ANSWERS, content_type="application/json")
+    assert "no-store" in api["Cache-Control"]
+
+
+@pytest.mark.django_db
 def test_research_sharing_is_off_unless_ticked(client):
     complete_steps(client)
     text = client.get("/consent/").content.decode()
