@@ -432,7 +432,7 @@ class ResumeForm(forms.Form):
 
 
 class OptionalCodeForm(ResumeForm):
-    """On the delete page: the code is needed only when no session holds it."""
+    """On the delete page: the code is needed only when this browser holds none."""
 
     def __init__(self, *args: Any, code_needed: bool, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -54,8 +54,9 @@ from screening import bodymap, fhir, instrument, questions, scoring
 from screening.instrument import INSTRUMENT_ID
 from screening.models import pdf_cache_key
 
-# Bump when the document's content or layout changes: cached PDFs are keyed by it.
-REPORT_VERSION = "1.0"
+# Bump when the document's content or layout changes: a cached PDF of another
+# version is rendered again. 1.1: "not asked" for a question its conditions hid.
+REPORT_VERSION = "1.1"
 
 # Tagged PDF/UA-1 (see ``render_pdf`` for why not PDF/A-3).
 PDF_VARIANT = "pdf/ua-1"
