@@ -55,7 +55,8 @@ from screening.instrument import INSTRUMENT_ID
 from screening.models import pdf_cache_key
 
 # Bump when the document's content or layout changes: a cached PDF of another
-# version is rendered again. 1.1: "not asked" for a question its conditions hid.
+# version is rendered again. 1.1: "not asked" for a question its conditions hid;
+# axis I rows kept whole across a page break.
 REPORT_VERSION = "1.1"
 
 # Tagged PDF/UA-1 (see ``render_pdf`` for why not PDF/A-3).
