@@ -96,12 +96,22 @@ def field_for(item: Item) -> forms.Field:
         return forms.IntegerField(
             min_value=item.min, max_value=item.max, widget=numeric_input(), **common
         )
-    return forms.CharField(
-        max_length=TEXT_MAX_LENGTH,
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        **common,
+    common["error_messages"]["max_length"] = _("Enter %(limit_value)d characters or fewer")
+    return TextField(
+        max_length=TEXT_MAX_LENGTH, strip=False, widget=forms.Textarea(attrs={"rows": 5}), **common
     )
+
+
+class TextField(forms.CharField):
+    """Free text, with line breaks counted as the browser counts them.
+
+    A browser sends each line break as CR LF but counts it as one character
+    against the textarea's maxlength; so does the server, by keeping LF only.
+    """
+
+    def to_python(self, value: Any) -> str | None:
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n") if isinstance(text, str) else text
 
 
 def _classes(*names: str) -> str:
@@ -321,7 +331,7 @@ class AboutForm(StepForm):
         widget=numeric_input(),
         error_messages={
             "invalid": _("Enter the distance as a whole number"),
-            "min_value": _("Enter the distance as a whole number"),
+            "min_value": _("Enter a distance of 0 or more"),
         },
     )
     distance_unit = forms.ChoiceField(
@@ -353,8 +363,11 @@ class AboutForm(StepForm):
         high = ITEMS["weekly_km"].max
         assert high is not None
         if distance is not None:
-            km = round(distance * KM_PER_MILE) if unit == "miles" else distance
-            if km > high:
+            # Compared in the runner's unit first: a number too big for a float
+            # cannot be converted at all.
+            limit = high / KM_PER_MILE if unit == "miles" else high
+            km = distance if unit != "miles" or distance > limit else round(distance * KM_PER_MILE)
+            if distance > limit or km > high:
                 message = _("Enter %(km)d km (%(miles)d miles) a week or less") % {
                     "km": high,
                     "miles": int(high / KM_PER_MILE),

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -222,10 +222,14 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
     if step_id not in journey.STEP_BY_ID:
         raise Http404
     draft = _draft(request)
-    if draft is None and step_id != journey.STEP_IDS[0]:
+    if draft is None:
+        # A finished screening stays linked; a new one begins with "Start" (/start/).
         if _submission(request) is not None:
             return redirect("journey-result")
-        return redirect("journey-step", step_id=journey.STEP_IDS[0])
+        if step_id != journey.STEP_IDS[0]:
+            if request.method == "POST":
+                return _step_without_draft(request, step_id)
+            return redirect("journey-step", step_id=journey.STEP_IDS[0])
     completed = draft.completed_steps if draft else []
     if not journey.may_open(step_id, completed):
         return HttpResponseRedirect(_where_to_continue(draft)) if draft else redirect("home")
@@ -253,6 +257,9 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         # Starting a draft is rate limited; saving the later steps of one's own is not.
         refused = refusal("draft", request)
         if refused is not None:
+            if urgent_flags(step_answers):
+                # Emergencies are answered first, saved or not.
+                return _help_page(request, step_answers, _step_url(step_id))
             # Nothing is saved yet: the step comes back with what the runner chose.
             return _step_not_saved_yet(request, step_id, form, saved, refused, to_review)
         draft, new_code = journey.start_draft()
@@ -271,18 +278,43 @@ def _step_not_saved_yet(
     refused: HttpResponse,
     to_review: bool,
 ) -> HttpResponse:
+    minutes = max(1, round(int(refused["Retry-After"]) / 60))
     form.add_error(
         None,
-        _(
-            "Too many questionnaires were started from your network in the last few "
-            "minutes, so this page was not saved yet. Your answers are still here: wait "
-            "a minute, then press the button again."
-        ),
+        ngettext(
+            "Too many questionnaires were started from your network lately, so this page "
+            "was not saved yet. Your answers are still here: wait %(minutes)d minute, then "
+            "press the button again.",
+            "Too many questionnaires were started from your network lately, so this page "
+            "was not saved yet. Your answers are still here: wait %(minutes)d minutes, then "
+            "press the button again.",
+            minutes,
+        )
+        % {"minutes": minutes},
     )
     html = form_html(form, saved)
     response = _render_step(request, step_id, form, html, to_review=to_review, status=429)
     response["Retry-After"] = refused["Retry-After"]
     return response
+
+
+def _step_without_draft(request: HttpRequest, step_id: str) -> HttpResponse:
+    """A later step posted by a browser that no longer holds its code (closed, or expired).
+
+    Nothing can be saved, but what the runner typed is shown again, with why.
+    """
+    form = FORMS[step_id](request.POST, saved={})
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "We could not find your saved answers in this browser, so this page was not "
+            "saved. It may have been closed since you started. Copy anything long you "
+            "typed here, then enter your resume code on the start page to carry on."
+        ),
+    )
+    html = form_html(form, {})
+    return _render_step(request, step_id, form, html, to_review=False, status=BAD_INPUT)
 
 
 def _after_step(draft: Draft, step_id: str, *, to_review: bool) -> str:
@@ -296,16 +328,19 @@ def _after_step(draft: Draft, step_id: str, *, to_review: bool) -> str:
 
 def help_now(request: HttpRequest) -> HttpResponse:
     draft = _draft(request)
-    urgent = urgent_flags(draft.answers) if draft else ()
-    if not urgent:
+    if draft is None or not urgent_flags(draft.answers):
         return redirect("home")
-    result = score(draft.answers)
-    flags = [{"title": _(f.rule.title), "reason": _(f.rule.reason)} for f in urgent]
+    return _help_page(request, draft.answers, _where_to_continue(draft))
+
+
+def _help_page(request: HttpRequest, answers: dict[str, Any], continue_url: str) -> HttpResponse:
+    result = score(answers)
+    flags = [{"title": _(f.rule.title), "reason": _(f.rule.reason)} for f in urgent_flags(answers)]
     context = {
         "headline": _(result.headline),
         "next_step": _(result.next_step),
         "flags": flags,
-        "continue_url": _where_to_continue(draft),
+        "continue_url": continue_url,
         "code": _shown_code(request),
     }
     return render(request, "screening/help_now.html", context)

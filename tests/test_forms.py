@@ -56,9 +56,20 @@ def test_it_converts_weekly_distance(distance, unit, km):
     assert form.answers()["weekly_km"] == km
 
 
-def test_it_refuses_more_than_400_km_whatever_the_unit():
-    form = AboutForm({**STEP_POSTS["about"], "weekly_distance": "250", "distance_unit": "miles"})
+@pytest.mark.parametrize("distance", ["250", "1" + "0" * 400])  # the second is no float
+def test_it_refuses_more_than_400_km_whatever_the_unit(distance):
+    form = AboutForm({**STEP_POSTS["about"], "weekly_distance": distance, "distance_unit": "miles"})
     assert form.has_error("weekly_distance", code="out_of_range")
+
+
+def test_a_line_break_counts_as_one_character_as_in_the_browser():
+    """Browsers send a line break as CR LF but count it once against maxlength=2000."""
+    typed = ("x" * 99 + "\r\n") * 19 + "y" * 99  # 1,999 characters in the text box
+    form = FORMS["narrative"]({"own_words": typed})
+    assert form.is_valid(), form.errors
+    assert form.answers()["own_words"] == typed.replace("\r\n", "\n")
+    too_long = FORMS["narrative"]({"own_words": "z" * 2001})
+    assert too_long.errors["own_words"] == ["Enter 2000 characters or fewer"]
 
 
 @pytest.mark.parametrize(("field", "value"), [("age", "11"), ("age", "101"), ("pain", "x")])

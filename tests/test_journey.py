@@ -143,6 +143,35 @@ def test_an_urgent_answer_shows_the_help_page_at_once(client):
 
 
 @pytest.mark.django_db
+def test_a_later_step_posted_without_the_code_is_shown_again_with_why(client):
+    """The browser was closed (its code cookie is gone): nothing can be saved, but
+    what the runner typed is on the page again, with what to do."""
+    from django.test import Client
+
+    complete_steps(client, until="narrative")
+    stranger = Client()
+    typed = "After twenty minutes my left foot turns in."
+    response = stranger.post(step_url("narrative"), {"own_words": typed, "what_helped": ""})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "could not find your saved answers" in text and "resume code" in text
+    assert typed in text
+    assert "own_words" not in the_draft().answers
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_first_step_after_submitting_goes_to_the_result(client, method):
+    """Starting again is /start/'s job; the first step must not unlink the result."""
+    complete_steps(client)
+    client.post("/consent/", {})
+    response = getattr(client, method)(step_url("safety"), STEP_POSTS["safety"])
+    assert response["Location"] == "/result/"
+    assert Draft.objects.count() == 0
+    assert client.get("/result/").status_code == 200
+
+
+@pytest.mark.django_db
 def test_the_help_page_is_not_shown_without_an_urgent_answer(client):
     complete_steps(client, until="about")
     assert client.get("/get-help-now/")["Location"] == "/"
