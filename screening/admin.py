@@ -223,7 +223,9 @@ class DateRangeFilter(admin.ListFilter):
         self.other_params = [
             (name, value)
             for name, values in request.GET.lists()
-            if name not in self.parameters and name != "p"
+            # Not the page, and not Django's "e" (a bad filter was dropped): carried
+            # into the next search, it would show the "Database error" page.
+            if name not in self.parameters and name not in ("p", "e")
             for value in values
         ]
 

@@ -444,11 +444,15 @@ def _read_value(item: Item, answer: Any) -> tuple[Any, str | None]:
             return None, "valueCoding needs a code"
         return code, None
     if item.kind is Kind.INT:
-        if key != "valueInteger" or not isinstance(value, int) or isinstance(value, bool):
+        if key != "valueInteger":
             return None, f"expects valueInteger, not {key}"
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None, "valueInteger must be a whole number"
         return value, None
-    if key != "valueString" or not isinstance(value, str):
+    if key != "valueString":
         return None, f"expects valueString, not {key}"
+    if not isinstance(value, str):
+        return None, "valueString must be text"
     return value, None
 
 

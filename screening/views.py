@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from screening import journey, questions
 from screening.forms import FORMS, ConsentForm, OptionalCodeForm, ResumeForm, StepForm
@@ -119,15 +119,19 @@ def about(request: HttpRequest) -> HttpResponse:
     return render(request, "screening/about.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     """A fresh start: forget any earlier draft in this browser (it stays reachable by code)."""
+    if request.method == "GET":  # a bookmarked or reloaded address: the start page
+        return redirect("home")
     return _unlink(redirect("journey-step", step_id=journey.STEP_IDS[0]))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @ratelimit("resume")  # against guessing codes
 def resume(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":  # a bookmarked or reloaded address: the start page
+        return redirect("home")
     form = ResumeForm(request.POST)
     if not form.is_valid():
         return _home(request, form, status=BAD_INPUT)
@@ -499,7 +503,11 @@ def delete(request: HttpRequest) -> HttpResponse:
     has_linked = linked is not None and (
         journey.live_draft(linked) is not None or journey.live_submission(linked) is not None
     )
-    data = request.POST if request.method == "POST" else None
+    data = request.POST.copy() if request.method == "POST" else None
+    if data is not None and has_linked:
+        # The page shows no code field to a linked browser: a code posted from
+        # an older tab is not asked for, so it is not read (nor refused) either.
+        data.pop("code", None)
     form = OptionalCodeForm(data, code_needed=not has_linked)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]

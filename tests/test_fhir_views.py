@@ -138,6 +138,16 @@ def test_it_names_unknown_link_ids_and_wrongly_typed_answers(client, minimal_ans
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("value", [41.0, True, "41"])
+def test_a_value_integer_that_is_no_whole_number_is_named_as_such(client, minimal_answers, value):
+    posted = response_for(minimal_answers)
+    entry(posted, "age")["answer"] = [{"valueInteger": value}]
+    response = post(client, SCORE, posted)
+    assert refused(response) == {"age"}
+    assert "valueInteger must be a whole number" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_it_names_answers_that_break_the_instruments_rules(client, minimal_answers):
     posted = response_for(minimal_answers)
     entry(posted, "onset_age")["answer"] = [{"valueInteger": 99}]

@@ -407,6 +407,21 @@ def test_deletion_with_a_code_from_another_browser(client):
 
 
 @pytest.mark.django_db
+def test_a_linked_browser_deletes_even_if_an_old_tab_posts_a_code(client):
+    """The page shows a linked browser no code field, so a posted code is not read."""
+    complete_steps(client, until="care")
+    response = client.post("/delete/", {"code": "zzz"})
+    assert response.status_code == 200
+    assert Draft.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/start/", "/resume/"])
+def test_a_reloaded_form_address_leads_to_the_start_page(client, url):
+    assert client.get(url)["Location"] == "/"
+
+
+@pytest.mark.django_db
 def test_deletion_with_a_wrong_code_deletes_nothing(client):
     from django.test import Client
 

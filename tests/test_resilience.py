@@ -124,9 +124,9 @@ def test_two_browsers_submitting_one_draft_at_once_make_one_submission():
     for thread in threads:
         thread.join(timeout=60)
 
-    assert Submission.objects.count() == 1
-    assert Draft.objects.count() == 0
     statuses = sorted(r.status_code for r in responses.values())
+    seen = (statuses, Submission.objects.count(), Draft.objects.count())
+    assert seen[1:] == (1, 0), seen
     if connection.vendor == "postgresql":
         # Row-level locking: the second insert waits, hits the unique index, and
         # is answered with the first one's result.
