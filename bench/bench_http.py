@@ -94,7 +94,7 @@ def run_locust(
 
 WRK_SCRIPT = r"""
 -- Written by bench/bench_http.py. Each request goes out as the next prepared runner
--- (its own session cookie, CSRF token and forwarded address), round robin.
+-- (its own cookies, CSRF token and forwarded address), round robin.
 local runners = {RUNNERS}
 local method, path, expect = "{METHOD}", "{PATH}", {EXPECT}
 local i, threads = 0, {}
@@ -222,20 +222,19 @@ def heaviest_step(base_url: str) -> tuple[str, dict[str, float]]:
 def prepared_runners(base_url: str, step: str, count: int) -> list[dict[str, str]]:
     """One saved draft per client, so that no set-up request falls in the timed run.
 
-    Each runner carries what its requests send: the session and CSRF cookies,
-    its forwarded address, and the form body of the step with its CSRF token.
+    Each runner carries what its requests send: the resume-code and CSRF
+    cookies, its forwarded address, and the form body of the step with its
+    CSRF token.
     """
     from urllib.parse import urlencode
 
-    from bench.journey_data import STEP_POSTS
+    from bench.journey_data import STEP_POSTS, form_body
 
     runners = []
     for _ in range(count):
         session = new_runner(base_url, until=step)
         page = session.get(f"{base_url}/step/{step}/").text
-        fields = [("csrfmiddlewaretoken", csrf_token(page))]
-        for name, value in STEP_POSTS[step].items():
-            fields += [(name, one) for one in (value if isinstance(value, list) else [value])]
+        fields = form_body(STEP_POSTS[step], csrf_token(page))
         runners.append(
             {
                 "cookie": "; ".join(f"{c.name}={c.value}" for c in session.cookies),

@@ -32,3 +32,12 @@ _addresses = itertools.count(1)
 def new_address() -> str:
     n = next(_addresses)
     return f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+
+
+def form_body(data: dict[str, Any], token: str) -> list[tuple[str, str]]:
+    """A step's form fields as posted by a browser: the CSRF token, then one pair per value."""
+    pairs = [("csrfmiddlewaretoken", token)]
+    for name, value in data.items():
+        for one in value if isinstance(value, list) else [value]:
+            pairs.append((name, one))
+    return pairs

@@ -15,24 +15,15 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 from locust import FastHttpUser, constant, constant_pacing, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.journey_data import STEP_POSTS, STEPS, new_address  # noqa: E402
+from bench.journey_data import STEP_POSTS, STEPS, form_body, new_address  # noqa: E402
 
 JOURNEY_PACING = float(os.environ.get("BENCH_JOURNEY_PACING", "5"))
-
-
-def form_body(data: dict[str, Any], token: str) -> list[tuple[str, str]]:
-    pairs = [("csrfmiddlewaretoken", token)]
-    for name, value in data.items():
-        for one in value if isinstance(value, list) else [value]:
-            pairs.append((name, one))
-    return pairs
 
 
 class Runner(FastHttpUser):

@@ -363,11 +363,10 @@ class AboutForm(StepForm):
         high = ITEMS["weekly_km"].max
         assert high is not None
         if distance is not None:
-            # Compared in the runner's unit first: a number too big for a float
-            # cannot be converted at all.
+            # Compared in the runner's own unit: a number too big for a float
+            # could not even be converted.
             limit = high / KM_PER_MILE if unit == "miles" else high
-            km = distance if unit != "miles" or distance > limit else round(distance * KM_PER_MILE)
-            if distance > limit or km > high:
+            if distance > limit:
                 message = _("Enter %(km)d km (%(miles)d miles) a week or less") % {
                     "km": high,
                     "miles": int(high / KM_PER_MILE),
@@ -376,7 +375,8 @@ class AboutForm(StepForm):
                     "weekly_distance", ValidationError(message, code=ErrorCode.OUT_OF_RANGE)
                 )
             else:
-                cleaned["weekly_km"] = km
+                miles = unit == "miles"
+                cleaned["weekly_km"] = round(distance * KM_PER_MILE) if miles else distance
         age, onset_age = cleaned.get("age"), cleaned.get("onset_age")
         if age is not None and onset_age is not None and onset_age > age:
             self.add_error(

@@ -15,7 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import get_language, ngettext
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -232,7 +233,8 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
             return redirect("journey-result")
         if step_id != journey.STEP_IDS[0]:
             if request.method == "POST":
-                return _step_without_draft(request, step_id)
+                form = FORMS[step_id](request.POST, saved={})
+                return _step_again(request, step_id, form, {}, NO_DRAFT_HERE, status=BAD_INPUT)
             return redirect("journey-step", step_id=journey.STEP_IDS[0])
     completed = draft.completed_steps if draft else []
     if not journey.may_open(step_id, completed):
@@ -265,7 +267,12 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
                 # Emergencies are answered first, saved or not.
                 return _help_page(request, step_answers, _step_url(step_id))
             # Nothing is saved yet: the step comes back with what the runner chose.
-            return _step_not_saved_yet(request, step_id, form, saved, refused, to_review)
+            why = _not_saved_yet(refused)
+            response = _step_again(
+                request, step_id, form, saved, why, status=429, to_review=to_review
+            )
+            response["Retry-After"] = refused["Retry-After"]
+            return response
         draft, new_code = journey.start_draft()
     if journey.save_step(draft, step_id, step_answers) is None:
         # Submitted or deleted in another tab since this request read it.
@@ -274,51 +281,43 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
     return _link(response, new_code) if new_code else response
 
 
-def _step_not_saved_yet(
+def _step_again(
     request: HttpRequest,
     step_id: str,
     form: StepForm,
     saved: dict[str, Any],
-    refused: HttpResponse,
-    to_review: bool,
+    why: str | Promise,
+    *,
+    status: int,
+    to_review: bool = False,
 ) -> HttpResponse:
-    minutes = max(1, round(int(refused["Retry-After"]) / 60))
-    form.add_error(
-        None,
-        ngettext(
-            "Too many questionnaires were started from your network lately, so this page "
-            "was not saved yet. Your answers are still here: wait %(minutes)d minute, then "
-            "press the button again.",
-            "Too many questionnaires were started from your network lately, so this page "
-            "was not saved yet. Your answers are still here: wait %(minutes)d minutes, then "
-            "press the button again.",
-            minutes,
-        )
-        % {"minutes": minutes},
-    )
+    """The step shown again with what was posted, when it could not be saved, and why."""
+    form.is_valid()  # a form must be cleaned before an error can be added
+    form.add_error(None, why)
     html = form_html(form, saved)
-    response = _render_step(request, step_id, form, html, to_review=to_review, status=429)
-    response["Retry-After"] = refused["Retry-After"]
-    return response
+    return _render_step(request, step_id, form, html, to_review=to_review, status=status)
 
 
-def _step_without_draft(request: HttpRequest, step_id: str) -> HttpResponse:
-    """A later step posted by a browser that no longer holds its code (closed, or expired).
+def _not_saved_yet(refused: HttpResponse) -> str:
+    minutes = max(1, round(int(refused["Retry-After"]) / 60))
+    return ngettext(
+        "Too many questionnaires were started from your network lately, so this page "
+        "was not saved yet. Your answers are still here: wait %(minutes)d minute, then "
+        "press the button again.",
+        "Too many questionnaires were started from your network lately, so this page "
+        "was not saved yet. Your answers are still here: wait %(minutes)d minutes, then "
+        "press the button again.",
+        minutes,
+    ) % {"minutes": minutes}
 
-    Nothing can be saved, but what the runner typed is shown again, with why.
-    """
-    form = FORMS[step_id](request.POST, saved={})
-    form.is_valid()
-    form.add_error(
-        None,
-        _(
-            "We could not find your saved answers in this browser, so this page was not "
-            "saved. It may have been closed since you started. Copy anything long you "
-            "typed here, then enter your resume code on the start page to carry on."
-        ),
-    )
-    html = form_html(form, {})
-    return _render_step(request, step_id, form, html, to_review=False, status=BAD_INPUT)
+
+# A later step posted by a browser that no longer holds its code (closed since):
+# nothing can be saved, but what the runner typed is shown again.
+NO_DRAFT_HERE = gettext_lazy(
+    "We could not find your saved answers in this browser, so this page was not "
+    "saved. It may have been closed since you started. Copy anything long you "
+    "typed here, then enter your resume code on the start page to carry on."
+)
 
 
 def _after_step(draft: Draft, step_id: str, *, to_review: bool) -> str:
