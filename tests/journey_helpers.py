@@ -104,3 +104,12 @@ def link_browser(client, submission) -> str:
     submission.save(update_fields=["code_hash"])
     client.cookies[CODE_COOKIE] = get_cookie_signer(salt=CODE_COOKIE + CODE_COOKIE_SALT).sign(code)
     return code
+
+
+def complete_steps(client, until: str | None = None) -> None:
+    """Post every step's sample answers in order, stopping before ``until``."""
+    for step_id, data in STEP_POSTS.items():
+        if step_id == until:
+            return
+        response = client.post(f"/step/{step_id}/", data)
+        assert response.status_code == 302, (step_id, response.content[:2000])

@@ -9,19 +9,11 @@ import pytest
 from screening import journey
 from screening.models import Draft, Submission
 from screening.scoring import score
-from tests.journey_helpers import EXPECTED_ANSWERS, STEP_POSTS, code_of
+from tests.journey_helpers import EXPECTED_ANSWERS, STEP_POSTS, code_of, complete_steps
 
 
 def step_url(step_id: str) -> str:
     return f"/step/{step_id}/"
-
-
-def complete_steps(client, until: str | None = None) -> None:
-    for step_id, data in STEP_POSTS.items():
-        if step_id == until:
-            return
-        response = client.post(step_url(step_id), data)
-        assert response.status_code == 302, (step_id, response.content[:2000])
 
 
 def the_draft() -> Draft:

@@ -14,7 +14,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.test import Client
 
 from screening.models import Draft, Submission
-from tests.journey_helpers import EXPECTED_ANSWERS, STEP_POSTS, code_of
+from tests.journey_helpers import EXPECTED_ANSWERS, STEP_POSTS, code_of, complete_steps
 
 STEPS = list(STEP_POSTS)
 
@@ -29,18 +29,10 @@ def refuse_session_writes(execute, sql, params, many, context):
     return execute(sql, params, many, context)
 
 
-def complete(client: Client, until: str | None = None) -> None:
-    for step_id, data in STEP_POSTS.items():
-        if step_id == until:
-            return
-        response = client.post(f"/step/{step_id}/", data)
-        assert response.status_code == 302, (step_id, response.status_code)
-
-
 @pytest.mark.django_db
 def test_a_lost_database_mid_journey_gives_a_503_page_and_keeps_earlier_answers():
     runner = Client()
-    complete(runner, until="exclusions")
+    complete_steps(runner, until="exclusions")
     code = code_of(runner)
     saved = dict(Draft.objects.get().answers)
 
@@ -83,8 +75,7 @@ def test_a_lost_database_while_saving_the_session_also_gives_the_503_page():
 def test_the_journey_never_writes_a_session():
     runner = Client(raise_request_exception=False)
     with connection.execute_wrapper(refuse_session_writes):
-        for step_id, data in STEP_POSTS.items():
-            assert runner.post(f"/step/{step_id}/", data).status_code == 302
+        complete_steps(runner)
         assert runner.post("/consent/", {}).status_code == 302
         assert runner.get("/result/").status_code == 200
 
@@ -104,7 +95,7 @@ def test_the_api_keeps_scoring_while_the_database_is_down(client):
 @pytest.mark.django_db(transaction=True)
 def test_two_browsers_submitting_one_draft_at_once_make_one_submission():
     first, second = Client(), Client()
-    complete(first)
+    complete_steps(first)
     code = code_of(first)
     assert second.post("/resume/", {"code": code})["Location"] == "/check-your-answers/"
 
@@ -227,7 +218,7 @@ def test_saving_a_step_of_a_draft_deleted_meanwhile_is_no_500():
     """Another tab deletes (or submits) the draft between this request reading
     it and saving it: the runner is sent on, with no 500."""
     runner = Client(raise_request_exception=False)
-    complete(runner, until="symptoms")
+    complete_steps(runner, until="symptoms")
     deleting = []
 
     def delete_first(execute, sql, params, many, context):
