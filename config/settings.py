@@ -7,6 +7,7 @@ than a silent default.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -73,6 +74,24 @@ def env_database(name: str, default: str) -> dict:
         raise ImproperlyConfigured(f"{name} cannot be read: {error}") from None
     if config["ENGINE"] == "django.db.backends.postgresql" and not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} must name a database")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            # Every transaction takes the write lock when it begins. With SQLite's
+            # default (deferred), two requests that both read and then write (two
+            # tabs submitting one draft) can each hold what the other waits for,
+            # until both time out with "database is locked".
+            "transaction_mode": "IMMEDIATE",
+            # Seconds a request waits for another's write before giving up (503).
+            "timeout": 20,
+            # Readers do not wait for a writer.
+            "init_command": "PRAGMA journal_mode=WAL;",
+        }
+        # Tests use a file too, not Django's shared in-memory database, whose
+        # table locks fail at once instead of waiting: concurrency tests then
+        # see the locking that `make run` has.
+        config["TEST"] = {
+            "NAME": str(Path(tempfile.gettempdir()) / f"stride-test-{os.getpid()}.sqlite3")
+        }
     return config
 
 
