@@ -111,6 +111,9 @@ class TextField(forms.CharField):
 
     def to_python(self, value: Any) -> str | None:
         text = super().to_python(value)
+        if isinstance(text, str) and not text.strip():
+            # Only spaces and line breaks: not an answer (as instrument.validate has it).
+            return self.empty_value
         return text.replace("\r\n", "\n") if isinstance(text, str) else text
 
 
@@ -247,6 +250,10 @@ class StepForm(forms.Form):
         # step.html holds the <form>, its CSRF token, the hidden "return" and the buttons.
         helper.form_tag = False
         helper.disable_csrf = True
+        # A problem with the whole step is listed in step.html's problem box; crispy
+        # would print it a second time above the questions. Each question shows its
+        # own errors (screening/crispy/), whatever this says.
+        helper.form_show_errors = False
         helper.layout = Layout(*self.layout_objects())
         return helper
 
@@ -457,10 +464,22 @@ class OptionalCodeForm(ResumeForm):
         return super().clean_code()
 
 
+class TickedOnlyCheckbox(forms.CheckboxInput):
+    """Ticked only when the browser sends what a ticked box sends ("on").
+
+    Django's checkbox reads any other non-empty value, "0" or "no" among them,
+    as ticked; for consent, anything but a tick must mean no.
+    """
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> bool:
+        return data.get(name) == "on"
+
+
 class ConsentForm(forms.Form):
     share_for_research = forms.BooleanField(
         required=False,
         label=_("Let reviewers study my anonymized answers"),
+        widget=TickedOnlyCheckbox,
     )
 
     def __init__(self, *args: Any, keep_years: int, **kwargs: Any):

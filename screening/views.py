@@ -349,6 +349,12 @@ def _help_page(request: HttpRequest, answers: dict[str, Any], continue_url: str)
     return render(request, "screening/help_now.html", context)
 
 
+def _change_url(step_id: str, item_id: str) -> str:
+    """The step, back to the review, scrolled to the question that asks the item."""
+    anchor = FORMS[step_id].asked_by.get(item_id, (item_id,))[0]
+    return f"{_step_url(step_id, to_review=True)}#field-{anchor}"
+
+
 def review_sections(answers: dict[str, Any], *, with_links: bool) -> list[dict[str, Any]]:
     """Every shown question with its answer, grouped by step."""
     sections = []
@@ -357,7 +363,6 @@ def review_sections(answers: dict[str, Any], *, with_links: bool) -> list[dict[s
         for item_id in step_.item_ids:
             if not ITEMS[item_id].is_shown(answers):
                 continue
-            anchor = "weekly_distance" if item_id == "weekly_km" else item_id
             rows.append(
                 {
                     "id": item_id,
@@ -365,9 +370,7 @@ def review_sections(answers: dict[str, Any], *, with_links: bool) -> list[dict[s
                     "answer": questions.answer_text(item_id, answers.get(item_id)),
                     "answered": item_id in answers,
                     "text": ITEMS[item_id].kind is Kind.TEXT,
-                    "change_url": f"{_step_url(step_.id, to_review=True)}#field-{anchor}"
-                    if with_links
-                    else "",
+                    "change_url": _change_url(step_.id, item_id) if with_links else "",
                 }
             )
         skipped = step_.skippable and not any(row["answered"] for row in rows)
@@ -392,13 +395,15 @@ def review(request: HttpRequest) -> HttpResponse:
     problems = journey.check(draft.answers)
     context = {
         "sections": review_sections(draft.answers, with_links=True),
+        # One link per question, straight to it, as the Change links go.
         "problems": [
             {
-                "title": questions.STEP_TITLES[step_id],
-                "url": _step_url(step_id, to_review=True),
-                "labels": [questions.label(i) for i in item_ids],
+                "label": questions.label(item_id),
+                "url": _change_url(step_id, item_id),
+                "step": questions.STEP_TITLES[step_id],
             }
             for step_id, item_ids in problems.items()
+            for item_id in item_ids
         ],
         "code": _shown_code(request),
     }

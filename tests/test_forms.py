@@ -72,6 +72,13 @@ def test_a_line_break_counts_as_one_character_as_in_the_browser():
     assert too_long.errors["own_words"] == ["Enter 2000 characters or fewer"]
 
 
+def test_free_text_of_only_spaces_and_line_breaks_is_no_answer():
+    form = FORMS["narrative"]({"own_words": "  \r\n\t ", "what_helped": " Rest. "})
+    assert form.is_valid(), form.errors
+    # As typed otherwise (instrument.md: stored as typed); blank is not an answer.
+    assert form.answers() == {"own_words": None, "what_helped": " Rest. "}
+
+
 @pytest.mark.parametrize(("field", "value"), [("age", "11"), ("age", "101"), ("pain", "x")])
 def test_it_refuses_out_of_range_numbers(field, value):
     if field == "pain":

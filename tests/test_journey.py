@@ -146,7 +146,8 @@ def test_a_later_step_posted_without_the_code_is_shown_again_with_why(client):
     response = stranger.post(step_url("narrative"), {"own_words": typed, "what_helped": ""})
     assert response.status_code == 400
     text = response.content.decode()
-    assert "could not find your saved answers" in text and "resume code" in text
+    assert text.count("could not find your saved answers") == 1  # in the problem box only
+    assert "resume code" in text
     assert typed in text
     assert "own_words" not in the_draft().answers
 
@@ -207,6 +208,19 @@ def test_the_review_page_lists_answers_with_change_links_that_return(client):
 
 
 @pytest.mark.django_db
+def test_the_problem_box_links_each_missing_answer_to_its_question(client):
+    complete_steps(client)
+    draft = the_draft()
+    missing = {k: v for k, v in draft.answers.items() if k not in ("age", "weekly_km")}
+    Draft.objects.filter(pk=draft.pk).update(answers=missing)
+    text = client.get("/check-your-answers/").content.decode()
+    box = text.split('class="error-summary', 1)[1].split("</div>", 1)[0]
+    assert box.count("<li>") == 2
+    assert '<a href="/step/about/?return=review#field-age">' in box
+    assert '<a href="/step/about/?return=review#field-weekly_distance">' in box
+
+
+@pytest.mark.django_db
 def test_the_journey_stores_the_answers_as_posted(client):
     complete_steps(client)
     assert the_draft().answers == EXPECTED_ANSWERS
@@ -263,6 +277,14 @@ def test_research_sharing_is_off_unless_ticked(client):
     text = client.get("/consent/").content.decode()
     assert 'name="share_for_research"' in text and " checked" not in text
     client.post("/consent/", {})
+    assert Submission.objects.get().share_for_research is False
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sent", ["0", "no", "off", "false", "", "On"])
+def test_only_a_ticked_box_gives_consent_to_research(client, sent):
+    complete_steps(client)
+    assert client.post("/consent/", {"share_for_research": sent})["Location"] == "/result/"
     assert Submission.objects.get().share_for_research is False
 
 
