@@ -529,15 +529,31 @@ def _read_questionnaire_reference(resource: Mapping[str, Any], issues: list[Issu
         )
 
 
+# FHIR R4's dateTime: a year, a month, a day, or a day with a time and zone.
+FHIR_DATE_TIME = re.compile(
+    r"(?P<day>\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)"
+    r"(T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00)))?"
+)
+
+
 def read_authored(resource: Mapping[str, Any]) -> datetime.date | None:
     """The day a response was authored (any time of day is dropped), or None."""
     authored = resource.get("authored")
-    if not isinstance(authored, str):
+    match = FHIR_DATE_TIME.fullmatch(authored) if isinstance(authored, str) else None
+    if match is None:
         return None
     try:
-        return datetime.date.fromisoformat(authored[:10])
-    except ValueError:
+        return datetime.date.fromisoformat(match["day"])
+    except ValueError:  # a partial date, or a day that no month has
         return None
+
+
+def _authored_problem(authored: object) -> str:
+    match = FHIR_DATE_TIME.fullmatch(authored) if isinstance(authored, str) else None
+    if match and len(match["day"]) < len("YYYY-MM-DD"):
+        # Valid FHIR, but the summary and its Observations are dated to the day.
+        return "authored must give the day (YYYY-MM-DD), not only a year or a month"
+    return "authored must be a FHIR date (YYYY-MM-DD) or dateTime"
 
 
 def answers_from_response(resource: object) -> dict[str, Any]:
@@ -563,7 +579,7 @@ def answers_from_response(resource: object) -> dict[str, Any]:
         message = "a response entered in error cannot be scored"
         issues.append(Issue("business-rule", message, ("QuestionnaireResponse.status",)))
     if "authored" in resource and read_authored(resource) is None:
-        message = "authored must be a date (YYYY-MM-DD) or a dateTime"
+        message = _authored_problem(resource["authored"])
         issues.append(Issue("value", message, ("QuestionnaireResponse.authored",)))
     raw: dict[str, Any] = {}
     seen: set[str] = set()

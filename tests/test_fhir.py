@@ -518,6 +518,31 @@ def test_it_keeps_only_the_day_a_response_was_authored():
     assert fhir.read_authored({"authored": "06/05/2024"}) is None
 
 
+@pytest.mark.parametrize(
+    "authored",
+    ["20240101", "2024-02-30", "2024-05-06T22:11+02:00", "2024-05-06T22:11:09", " 2024-05-06"],
+)
+def test_authored_must_be_a_fhir_date_time(minimal_answers, authored):
+    response = {**_good_response(minimal_answers), "authored": authored}
+    _, issues = _refused(response)
+    assert [(i.expression, i.message) for i in issues] == [
+        (
+            ("QuestionnaireResponse.authored",),
+            "authored must be a FHIR date (YYYY-MM-DD) or dateTime",
+        )
+    ]
+
+
+@pytest.mark.parametrize("authored", ["2024", "2024-05"])
+def test_a_valid_but_partial_authored_date_is_refused_for_want_of_the_day(
+    minimal_answers, authored
+):
+    _, issues = _refused({**_good_response(minimal_answers), "authored": authored})
+    assert [i.message for i in issues] == [
+        "authored must give the day (YYYY-MM-DD), not only a year or a month"
+    ]
+
+
 def test_it_quotes_odd_link_ids_so_they_read_back():
     odd = "it's \\ odd"
     outcome = fhir.operation_outcome([fhir.Issue("structure", "x", (fhir.link_id_path(odd),))])
