@@ -83,3 +83,14 @@ def test_jsonl_reports_bad_lines_in_place_and_exits_2(tmp_path, minimal_answers)
     assert out[0]["category"] == score(minimal_answers).category
     assert out[1] == {"errors": {"onset_age": ["cannot be later than your age now"]}}
     assert list(out[2]["errors"]) == ["answers"]
+
+
+def test_jsonl_answers_a_blank_line_in_its_place(tmp_path, minimal_answers):
+    path = tmp_path / "gap.jsonl"
+    path.write_text(f"{json.dumps(minimal_answers)}\n\n{json.dumps(minimal_answers)}\n")
+    done = screen("--jsonl", str(path))
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [list(line) for line in out] == [list(score(minimal_answers).to_dict()), ["errors"]] + [
+        list(score(minimal_answers).to_dict())
+    ]
+    assert done.returncode == 2 and "line 2: answers: is not valid JSON" in done.stderr

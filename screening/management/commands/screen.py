@@ -76,9 +76,9 @@ class Command(BaseCommand):
 
     def _score_lines(self, stream: TextIO) -> None:
         failed = 0
+        # A blank line is reported like any bad line, so that output line N
+        # always answers input line N.
         for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
             try:
                 self.stdout.write(_dump(score(parse_json(line)).to_dict()))
             except AnswersInvalid as invalid:
