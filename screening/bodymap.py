@@ -252,8 +252,12 @@ def svg(regions: Iterable[str], first_region: str | None, side: str | None) -> S
             label_x = leg.centre(400) + (-5 if leg.on_viewers_left else 5)
             label = _("Right") if leg_side == "right" else _("Left")
             labels.append(_text(label_x, TOP + 400 + 21, label, "bm-leg"))
-            if is_affected and side in ("left", "right", "both"):
+            if is_affected and side in ("left", "right"):
                 labels.append(_text(label_x, TOP + 400 + 38, _("affected"), "bm-affected"))
+        if side == "both":
+            # One line under the pair: a word under each leg would run into the other.
+            centre = left + VIEW_WIDTH / 2
+            labels.append(_text(centre, TOP + 400 + 38, _("both affected"), "bm-affected"))
     parts.append(f'<path d="{" ".join(trunks)}" fill="#ffffff" stroke="#333" stroke-width="0.7"/>')
     if plain:
         parts.append(

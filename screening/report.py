@@ -56,8 +56,10 @@ from screening.models import pdf_cache_key
 
 # Bump when the document's content or layout changes: a cached PDF of another
 # version is rendered again. 1.1: "not asked" for a question its conditions hid;
-# axis I rows kept whole across a page break.
-REPORT_VERSION = "1.1"
+# axis I rows kept whole across a page break. 1.2: tests already done beside the
+# flags; the standing advice names planned procedures and yields to emergencies;
+# one "both affected" under a pair of legs; c8's ceiling on the count said.
+REPORT_VERSION = "1.2"
 
 # Tagged PDF/UA-1 (see ``render_pdf`` for why not PDF/A-3).
 PDF_VARIANT = "pdf/ua-1"
@@ -238,7 +240,10 @@ class AnswerLine:
     @property
     def question_then(self) -> str:
         """The question ready to be followed by its answer on the same line."""
-        return self.question if self.question.endswith(("?", ":")) else f"{self.question}:"
+        if self.question.endswith(("?", ":")):
+            return self.question
+        # "… or the leg flops." becomes "… or the leg flops:", not "flops.:".
+        return f"{self.question.removesuffix('.')}:"
 
 
 def _answer_text_or_why_not(item_id: str, answers: Mapping[str, Any]) -> str:
@@ -390,6 +395,12 @@ def context_for(
         for severity, flags in result.flags_by_severity()
     ]
     pressing = [g for g in flag_groups if g["severity"] in ("urgent", "prompt")]
+    # Beside the tests the flags suggest, so that none is ordered again unseen.
+    tests_done = [
+        line
+        for line in _answer_lines(answers, instrument.TESTS)
+        if answers.get(line.item_id) not in (None, "not_done")
+    ]
     axis1 = [
         {
             "title": _(AXIS1_TITLES[key]),
@@ -403,7 +414,10 @@ def context_for(
         for item_id in NARRATIVE_ITEMS
         if item_id in answers
     ]
-    clinician_only = [cid for cid, status in result.criteria if status.value == "clinician_only"]
+    # c8 is judged by lab testing (always clinician_only); others may wait for an examination.
+    examined = [
+        cid for cid, status in result.criteria if status.value == "clinician_only" and cid != "c8"
+    ]
     side = answers.get("side")
     return {
         "lang": translation.get_language() or settings.LANGUAGE_CODE,
@@ -423,7 +437,7 @@ def context_for(
         "pressing_groups": pressing,
         "criteria_supported": result.criteria_supported,
         "criteria_count": len(result.criteria),
-        "clinician_only": clinician_only,
+        "examined": examined,
         "pattern": _(PATTERN_WORDS[result.pattern]),
         "side": code_label("side", side) if side else _("not answered"),
         "regions": [code_label("regions", r) for r in answers.get("regions", [])],
@@ -438,6 +452,7 @@ def context_for(
         "components": components,
         "criteria": criteria,
         "flag_groups": flag_groups,
+        "tests_done": tests_done,
         "axis1": axis1,
         "limits": _limit_grid(answers),
         "narrative": narrative,

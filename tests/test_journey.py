@@ -211,13 +211,14 @@ def test_the_review_page_lists_answers_with_change_links_that_return(client):
 def test_the_problem_box_links_each_missing_answer_to_its_question(client):
     complete_steps(client)
     draft = the_draft()
-    missing = {k: v for k, v in draft.answers.items() if k not in ("age", "weekly_km")}
+    missing = {k: v for k, v in draft.answers.items() if k not in ("age", "numbness")}
     Draft.objects.filter(pk=draft.pk).update(answers=missing)
     text = client.get("/check-your-answers/").content.decode()
     box = text.split('class="error-summary', 1)[1].split("</div>", 1)[0]
     assert box.count("<li>") == 2
-    assert '<a href="/step/about/?return=review#field-age">' in box
-    assert '<a href="/step/about/?return=review#field-weekly_distance">' in box
+    for item_id in ("age", "numbness"):
+        step_id = journey.STEP_OF_ITEM[item_id]
+        assert f'<a href="/step/{step_id}/?return=review#field-{item_id}">' in box
 
 
 @pytest.mark.django_db

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 from pypdf import PdfReader
 
-from screening import report, scoring
+from screening import questions, report, scoring
 from screening.instrument import LIMIT_ACTIVITIES, validate
 from screening.models import Submission, pdf_cache_key
 from tests.examples import MINIMAL
@@ -142,6 +142,46 @@ def test_a_vignette_with_no_flag_says_so_and_still_gives_the_standing_advice():
     assert "No flag was raised by the answers." in text
     assert "movement-disorders neurologist" in text
     assert "7 of 8" in text  # c1-c7 supported by these answers, c8 never
+    assert "self-report can support at most 7" in text
+
+
+def test_the_standing_advice_never_holds_back_emergency_care():
+    vignette_answers, category = VIGNETTES["urgent_with_exclusions"]
+    assert category == "urgent_care"
+    text = pdf_text(report.render_pdf(vignette_answers, on=DAY))
+    assert "Before any planned invasive procedure" in text
+    assert "never stands in the way of emergency treatment for an urgent flag" in text
+
+
+def test_tests_already_done_stand_beside_the_tests_the_flags_suggest():
+    vignette = answers(test_mri_spine="abnormal", test_blood="normal", test_mri_hip="not_done")
+    text = pdf_text(report.render_pdf(vignette, on=DAY))
+    flags = text.split("Flags and tests worth discussing", 1)[1]
+    done = flags.split("Tests already done, as the runner reports them", 1)[1]
+    done = done.split("Before any planned invasive procedure", 1)[0]
+    expected = [
+        f"{flat(report.item_label(item))}: {flat(questions.answer_text(item, vignette[item]))}"
+        for item in ("test_mri_spine", "test_blood")
+    ]
+    assert [line for line in expected if line in done] == expected
+    assert flat(report.item_label("test_mri_hip")) not in done
+    nothing = pdf_text(report.render_pdf(answers(), on=DAY))
+    assert "None of the six tests asked about" in nothing
+
+
+def test_a_question_ending_in_a_full_stop_meets_its_answer_with_a_colon_only():
+    vignette_answers, _category = VIGNETTES["typical_hip"]
+    text = pdf_text(report.render_pdf(vignette_answers, on=DAY))
+    assert ".:" not in text
+    assert re.search(r"\w: ", text)
+
+
+@pytest.mark.parametrize(("examined", "words"), [(1, "c4 needs"), (2, "c3, c4 need")])
+def test_criteria_left_to_the_examiner_are_named_in_good_grammar(examined, words):
+    ortho = "not_examined" if examined == 2 else "nothing_found"
+    vignette = answers(exam_ortho=ortho, exam_neuro="not_done")
+    text = pdf_text(report.render_pdf(vignette, on=DAY), slice(0, 1))
+    assert f"{words} a clinician's examination" in text
 
 
 def test_it_puts_the_free_text_in_literally_and_escaped():
