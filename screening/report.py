@@ -58,7 +58,8 @@ from screening.models import pdf_cache_key
 # version is rendered again. 1.1: "not asked" for a question its conditions hid;
 # axis I rows kept whole across a page break. 1.2: tests already done beside the
 # flags; the standing advice names planned procedures and yields to emergencies;
-# one "both affected" under a pair of legs; c8's ceiling on the count said.
+# one "both affected" under a pair of legs; c8's ceiling on the count said; the
+# at-a-glance written for the clinician (CLINICIAN_TEXTS), not the runner.
 REPORT_VERSION = "1.2"
 
 # Tagged PDF/UA-1 (see ``render_pdf`` for why not PDF/A-3).
@@ -229,6 +230,69 @@ LIMIT_LEVELS = {
 }
 SCALE_TITLES = {"worst": "At its worst", "typical": "On a typical day"}
 NARRATIVE_ITEMS = ("own_words", "what_helped")
+
+
+# The category as the clinician reading the PDF needs it: (headline, what it means,
+# next step). Each restates instrument.md's rule for the category; the runner's
+# own wording (scoring.CATEGORY_TEXTS) stays on the result page and in the JSON.
+CLINICIAN_TEXTS: dict[scoring.Category, tuple[str, str, str]] = {
+    scoring.Category.URGENT_CARE: (
+        gettext_noop("Urgent: a warning sign for same-day or emergency assessment"),
+        gettext_noop(
+            "The runner reported at least one urgent warning sign (boxed below). It comes "
+            "before everything else in this summary."
+        ),
+        gettext_noop(
+            "Assess the urgent flag the same day; the rest of this summary can wait. "
+            "The runner was told to seek emergency care."
+        ),
+    ),
+    scoring.Category.SEE_NEUROLOGIST: (
+        gettext_noop("A sign for a neurologist's review soon"),
+        gettext_noop(
+            "The runner reported at least one sign (boxed below) that calls for a "
+            "neurologist's review, ideally by a movement-disorders specialist."
+        ),
+        gettext_noop("Neurological review soon, ideally movement disorders."),
+    ),
+    scoring.Category.NOT_CONSISTENT: (
+        gettext_noop("The answers do not match the working definition"),
+        gettext_noop(
+            "At least one core part is not met: d1 (sensations), d2 (coordination loss) or "
+            "d3 (link to running). This rules nothing out; the symptoms still need explaining."
+        ),
+        gettext_noop("Look for another cause of the symptoms; flags below list tests to discuss."),
+    ),
+    scoring.Category.OTHER_CAUSES_FIRST: (
+        gettext_noop("Other causes to check first"),
+        gettext_noop(
+            "At least one exclusion flag (below) points to a more common cause: nerve, "
+            "muscle, bone or blood flow. The working definition asks that it be ruled out."
+        ),
+        gettext_noop("Work through the tests listed with each exclusion flag."),
+    ),
+    scoring.Category.LLC_CONSISTENT: (
+        gettext_noop(
+            "The answers fit the working definition of loss of leg coordination while running"
+        ),
+        gettext_noop(
+            "All seven parts (d1-d7) are met by self-report. This is a screening result, "
+            "not a diagnosis."
+        ),
+        gettext_noop(
+            "A movement-disorders neurologist's opinion, and that opinion before any planned "
+            "invasive procedure."
+        ),
+    ),
+    scoring.Category.PARTLY_CONSISTENT: (
+        gettext_noop("The answers partly fit the working definition"),
+        gettext_noop(
+            "Some parts of the working definition are met and others are open, often because "
+            "no examination has yet ruled out common causes (table d1-d7)."
+        ),
+        gettext_noop("An examination can settle the open parts; the tables show which."),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -430,9 +494,9 @@ def context_for(
         "scoring_version": result.scoring_version,
         "report_version": REPORT_VERSION,
         "category": result.category.value,
-        "headline": _(result.headline),
-        "category_text": _(explanations["category"]),
-        "next_step": _(result.next_step),
+        "headline": _(CLINICIAN_TEXTS[result.category][0]),
+        "category_text": _(CLINICIAN_TEXTS[result.category][1]),
+        "next_step": _(CLINICIAN_TEXTS[result.category][2]),
         "verdict": _(VERDICT_WORDS[result.verdict]),
         "pressing_groups": pressing,
         "criteria_supported": result.criteria_supported,
