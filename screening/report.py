@@ -498,6 +498,7 @@ def context_for(
         "category_text": _(CLINICIAN_TEXTS[result.category][1]),
         "next_step": _(CLINICIAN_TEXTS[result.category][2]),
         "verdict": _(VERDICT_WORDS[result.verdict]),
+        "unmet_parts": [row["id"][:2] for row in components if row["status"] == "not_met"],
         "pressing_groups": pressing,
         "criteria_supported": result.criteria_supported,
         "criteria_count": len(result.criteria),
