@@ -38,6 +38,7 @@ from django.views.decorators.http import require_POST
 from screening import audit, charts, exports, instrument, questions, scoring, stats
 from screening.models import AuditEntry, Submission, flag_mask
 from screening.ratelimit import ratelimit
+from screening.report import ACTIVITY_LABELS, AXIS1_TITLES, AXIS1_WORDS, PATTERN_WORDS
 
 admin.site.site_header = "Stride Screen reviewers"
 admin.site.site_title = "Stride Screen reviewers"
@@ -59,13 +60,17 @@ def _humanise(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
-CATEGORY_LABELS = {c.value: scoring.CATEGORY_TEXTS[c][0] for c in scoring.Category}
-PATTERN_LABELS = {
-    "hip_thigh": "Hip and thigh",
-    "calf_shin": "Calf and shin",
-    "foot_ankle": "Foot and ankle",
-    "unknown": "Unknown",
+# Short names for list columns, filters and charts (the runner's headlines are sentences).
+CATEGORY_LABELS = {
+    "urgent_care": "Urgent care",
+    "see_neurologist": "See a neurologist",
+    "not_consistent": "Not consistent",
+    "other_causes_first": "Other causes first",
+    "llc_consistent": "Consistent with the definition",
+    "partly_consistent": "Partly consistent",
 }
+# The clinician's PDF and the reviewer read the same words for a code.
+PATTERN_LABELS = {pattern.value: words for pattern, words in PATTERN_WORDS.items()}
 FLAG_TITLES = {rule.code: rule.title for rule in scoring.FLAG_RULES}
 
 
@@ -341,11 +346,11 @@ class SubmissionAdmin(admin.ModelAdmin):
         "reference",
         "created_on",
         "category_label",
-        "pattern",
+        "pattern_label",
         "criteria_supported",
         "flag_list",
-        "side",
-        "onset_band",
+        "side_label",
+        "onset_band_label",
         "instrument_version",
         "scoring_version",
     )
@@ -376,6 +381,21 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return SubmissionChangeList
+
+    @classmethod
+    def filter_parameters(cls) -> frozenset[str]:
+        """The query parameters of the filters in the side bar, and nothing else."""
+        names: set[str] = set()
+        for list_filter in cls.list_filter:
+            names.update(getattr(list_filter, "parameters", ()) or (list_filter.parameter_name,))
+        return frozenset(names)
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # Django lets any lookup on the model's own fields through the URL
+        # (?age=29, ?answers__own_words__icontains=..., ?public_id__startswith=...):
+        # exact ages, free-text search and PDF ids are not what reviewers are given.
+        # Anything else is refused with 400 in the list, the statistics and exports.
+        return lookup in self.filter_parameters()
 
     # Nobody adds or edits a submission; answers and result are what the runner sent.
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -422,7 +442,19 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="category", ordering="category")
     def category_label(self, obj: Submission) -> str:
-        return obj.category.replace("_", " ")
+        return CATEGORY_LABELS.get(obj.category, obj.category)
+
+    @admin.display(description="pattern", ordering="pattern")
+    def pattern_label(self, obj: Submission) -> str:
+        return PATTERN_LABELS.get(obj.pattern, obj.pattern)
+
+    @admin.display(description="side", ordering="side")
+    def side_label(self, obj: Submission) -> str:
+        return _humanise(obj.side)
+
+    @admin.display(description="age at onset", ordering="onset_band")
+    def onset_band_label(self, obj: Submission) -> str:
+        return _humanise(obj.onset_band)
 
     @admin.display(description="flags")
     def flag_list(self, obj: Submission) -> str:
@@ -449,6 +481,13 @@ class SubmissionAdmin(admin.ModelAdmin):
         ]
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        problem = self.filter_problem(request)
+        if problem:
+            # Django would drop every filter and show all submissions under "?e=1",
+            # which looks filtered. Say what was wrong; show the list unfiltered.
+            message = f"A filter could not be read ({problem}), so no filter is applied."
+            self.message_user(request, message, messages.ERROR)
+            return redirect(request.path)
         response = super().changelist_view(
             request,
             {
@@ -460,6 +499,14 @@ class SubmissionAdmin(admin.ModelAdmin):
         if getattr(response, "status_code", 0) == 200 and request.method == "GET":
             audit.record(request, AuditEntry.Action.LIST)
         return response
+
+    def filter_problem(self, request: HttpRequest) -> str:
+        """Why this request's filters cannot be applied, or "" when they can."""
+        try:
+            self.filtered(request)
+        except IncorrectLookupParameters as error:
+            return str(error) or "unreadable value"
+        return ""
 
     def filtered(self, request: HttpRequest) -> QuerySet:
         """The consented submissions that the list would show for this request's filters."""
@@ -542,7 +589,11 @@ class SubmissionAdmin(admin.ModelAdmin):
                 (flag.severity.value, flag.rule.title, flag.rule.reason, flag.tests)
                 for flag in result.flags
             ],
-            "axis1": result.axis1.to_dict(),
+            "pattern": PATTERN_WORDS[result.pattern],
+            "axis1": [
+                (AXIS1_TITLES[key], AXIS1_WORDS[value])
+                for key, value in result.axis1.to_dict().items()
+            ],
             "sections": sections,
             "free_text": free_text,
             "pdf_url": pdf_url,
@@ -631,7 +682,20 @@ class SubmissionAdmin(admin.ModelAdmin):
             queryset = self.filtered(request)
         except IncorrectLookupParameters:
             return HttpResponse("These filters cannot be read.", status=400)
-        rows = stats.aggregate_rows(stats.compute(queryset))
+        figures = stats.compute(queryset)
+        if figures.n < stats.K_MIN:
+            # Suppressing small cells is no use when the whole group is small: the
+            # zeros and the "<5"s would spell out these few runners' answers.
+            message = (
+                f"Fewer than {stats.K_MIN} shared submissions match these filters. Aggregates "
+                f"are exported for groups of {stats.K_MIN} or more only, so that no runner "
+                "can be picked out; widen the filters."
+            )
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        rows = [
+            ("filters", audit.filter_string(request) or "none", ""),
+            *stats.aggregate_rows(figures),
+        ]
         audit.record(request, AuditEntry.Action.EXPORT, detail="aggregates csv")
         response = StreamingHttpResponse(
             exports.aggregate_csv(rows), content_type="text/csv; charset=utf-8"
@@ -659,6 +723,8 @@ def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
     pattern_items = [(PATTERN_LABELS[p], figures.by_pattern[p]) for p in stats.PATTERNS]
     side_items = [(_humanise(s), figures.by_side[s]) for s in stats.SIDES]
     sex_items = [(_humanise(s), figures.by_sex[s]) for s in stats.SEXES]
+    # Sex is optional: the rows add up to n only with those who did not answer.
+    sex_items.append(("Not answered", figures.n - sum(figures.by_sex.values())))
     criteria_items = [
         (f"{cid} {scoring.CRITERION_TITLES[cid]}", figures.criteria_supported[cid])
         for cid in stats.CRITERIA_IDS
@@ -666,7 +732,7 @@ def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
     flag_items = [(FLAG_TITLES[code], figures.flags[code]) for code in stats.FLAG_CODES]
     heat_rows = [
         (
-            _humanise(activity),
+            ACTIVITY_LABELS[activity],
             [figures.limits[activity][scale].share for scale in ("worst", "typical")],
         )
         for activity in instrument.LIMIT_ACTIVITIES
@@ -710,7 +776,7 @@ def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
         ),
         "limit_rows": [
             (
-                _humanise(activity),
+                ACTIVITY_LABELS[activity],
                 figures.limits[activity]["worst"],
                 figures.limits[activity]["typical"],
             )

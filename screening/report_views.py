@@ -3,8 +3,8 @@
 The URL names the submission by its public id (never a guessable number), and
 the id alone opens nothing: the browser must hold the resume code of that
 submission (the runner), or belong to staff allowed to view submissions (a
-reviewer, whose download is audited). Anyone else gets 404, as for an id that
-does not exist.
+reviewer, whose download is audited) when the runner shared it for research.
+Anyone else gets 404, as for an id that does not exist.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ def submission_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     submission = get_object_or_404(Submission, public_id=public_id)
     runners_own = submission.code_hash is not None and linked_hash(request) == submission.code_hash
     if not runners_own:
-        if not request.user.has_perm("screening.view_submission"):
+        # Staff see what they see in the admin: shared submissions only.
+        if not (
+            request.user.has_perm("screening.view_submission") and submission.share_for_research
+        ):
             raise Http404
         audit.record(
             request, AuditEntry.Action.VIEW, object_ref=submission.reference, query="", detail="PDF"

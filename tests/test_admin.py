@@ -17,6 +17,8 @@ from screening.models import AuditEntry, Submission
 from tests.reviewers import PASSWORD, make_submission, staff
 
 LIST = "admin:screening_submission_changelist"
+STATS = "admin:screening_submission_stats"
+EXPORT = "admin:screening_submission_export"
 
 
 def change_url(submission: Submission) -> str:
@@ -181,12 +183,26 @@ def test_it_filters_on_a_date_range(reviewer_client):
 def test_it_answers_unreadable_filters_without_an_error(reviewer_client, params):
     response = reviewer_client.get(reverse(LIST), params)
     assert response.status_code == 302
-    assert response["Location"].endswith("?e=1")
-    # The list shown next must not carry "e" into the date form: the next search
-    # with a slip would then land on Django's "Database error" page.
+    assert response["Location"] == reverse(LIST)
+    # The list shown next says that no filter is applied, and why; it must not
+    # carry "e" into the date form (the next search would land on Django's
+    # "Database error" page).
     after = reviewer_client.get(response["Location"])
     assert after.status_code == 200
+    assert "A filter could not be read" in after.text and "no filter is applied" in after.text
     assert 'name="e"' not in after.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params",
+    [{"age": "29"}, {"answers__own_words__icontains": "e"}, {"public_id__startswith": "f"}],
+)
+@pytest.mark.parametrize("view", [LIST, STATS, EXPORT])
+def test_only_the_side_bar_filters_can_be_asked_for(reviewer_client, params, view):
+    make_submission(age=29)
+    asked = {**params, "format": "csv"} if view == EXPORT else params
+    assert reviewer_client.get(reverse(view), asked).status_code == 400
 
 
 @pytest.mark.django_db
@@ -224,6 +240,26 @@ def test_the_detail_shows_the_result_and_the_answers_in_words(reviewer_client):
     assert str(questions.code_label("walking", "significant")) in response.text
     pdf = reverse("submission-pdf", kwargs={"public_id": submission.public_id})
     assert pdf in response.text
+    # Pattern and axis I in the PDF's words, not as codes.
+    from screening import report
+
+    assert f"Pattern: {report.PATTERN_WORDS[result.pattern]}." in response.text
+    for key, value in result.axis1.to_dict().items():
+        row = f'<th scope="row">{report.AXIS1_TITLES[key]}</th><td>{report.AXIS1_WORDS[value]}</td>'
+        assert row in response.text
+
+
+@pytest.mark.django_db
+def test_the_list_names_category_pattern_side_and_onset_in_words(reviewer_client):
+    submission = make_submission(side="left")
+    text = reviewer_client.get(reverse(LIST)).text
+    from screening import admin as submission_admin
+    from screening import report
+
+    assert submission_admin.CATEGORY_LABELS[submission.category] in text
+    assert report.PATTERN_WORDS[submission.result().pattern] in text
+    assert ">Left<" in text
+    assert f">{submission.onset_band.replace('_', ' ').capitalize()}<" in text
 
 
 @pytest.mark.django_db
@@ -358,7 +394,7 @@ def test_it_filters_on_the_versions_present(reviewer_client):
     )
     assert submission.reference in shown.text
     unknown = reviewer_client.get(reverse(LIST), {"scoring_version": "0.0.1"})
-    assert unknown.status_code == 302 and unknown["Location"].endswith("?e=1")
+    assert unknown.status_code == 302 and unknown["Location"] == reverse(LIST)
 
 
 @pytest.mark.django_db

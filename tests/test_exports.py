@@ -118,6 +118,23 @@ def test_the_aggregate_export_suppresses_groups_under_five(reviewer_client):
     assert rows[("side", "right")] == "5"
     assert rows[("side", "left")] == "<5"
     assert rows[("side", "both")] == "0"
+    assert rows[("filters", "none")] == ""
+
+
+@pytest.mark.django_db
+def test_no_aggregates_are_exported_for_fewer_than_five_runners(reviewer_client):
+    """With a small group the zeros and "<5"s would spell out each runner's answers."""
+    for _ in range(4):
+        make_submission(side="right")
+    make_submission(side="left")
+    whole = reviewer_client.get(reverse(AGGREGATES))
+    assert whole.status_code == 200
+    assert "\nfilters,none,\n" in b"".join(whole.streaming_content).decode()
+    one = reviewer_client.get(reverse(AGGREGATES), {"side": "left"})
+    assert one.status_code == 400
+    assert "Fewer than 5 shared submissions match these filters" in one.content.decode()
+    narrowed = reviewer_client.get(reverse(AGGREGATES), {"side": "right"})
+    assert narrowed.status_code == 400  # 4 runners
 
 
 @pytest.mark.django_db

@@ -398,8 +398,9 @@ def test_the_same_answers_and_day_give_the_same_bytes():
 # --- the three entry points -------------------------------------------------------
 
 
-def stored(vignette_answers: dict, on: dt.date = DAY) -> Submission:
-    return Submission.objects.create(**Submission.fields_from(vignette_answers), created_on=on)
+def stored(vignette_answers: dict, on: dt.date = DAY, *, shared: bool = False) -> Submission:
+    fields = Submission.fields_from(vignette_answers)
+    return Submission.objects.create(**fields, created_on=on, share_for_research=shared)
 
 
 def masked(text: str, reference: str) -> str:
@@ -454,7 +455,7 @@ def test_the_public_id_alone_opens_nothing(reviewer_client):
     """Only the runner's browser (holding its code) or a reviewer, audited, gets the PDF."""
     from screening.models import AuditEntry
 
-    submission = stored(VIGNETTES["typical_hip"][0])
+    submission = stored(VIGNETTES["typical_hip"][0], shared=True)
     url = reverse("submission-pdf", args=[submission.public_id])
     runner = Client()
     assert runner.get(url).status_code == 404  # the id, but no code
@@ -466,6 +467,16 @@ def test_the_public_id_alone_opens_nothing(reviewer_client):
     assert reviewer_client.get(url).status_code == 200
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.object_ref, entry.detail) == ("view", submission.reference, "PDF")
+
+
+@pytest.mark.django_db
+def test_a_reviewer_gets_no_pdf_of_a_submission_not_shared_for_research(reviewer_client):
+    submission = stored(VIGNETTES["typical_hip"][0], shared=False)
+    url = reverse("submission-pdf", args=[submission.public_id])
+    assert reviewer_client.get(url).status_code == 404
+    runner = Client()
+    link_browser(runner, submission)
+    assert runner.get(url).status_code == 200  # the runner's own, shared or not
 
 
 @pytest.mark.django_db

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -124,6 +125,10 @@ def test_the_statistics_page_shows_the_article_figures_and_accessible_charts(
     assert text.count('role="img"') >= 7
     assert 'aria-labelledby="chart-onset-title chart-onset-desc"' in text
     assert "style=" not in text.split('id="content-main"')[1]
+    # The sex table adds up to n: the runners who did not answer have a row too.
+    sexes = text.split("<caption>Sex (not everyone answers)</caption>", 1)[1].split("</table>")[0]
+    counts = [int(c) for c in re.findall(r"<td>(\d+)</td>", sexes)]
+    assert "Not answered" in sexes and sum(counts) == 16
 
 
 @pytest.mark.django_db
