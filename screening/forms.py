@@ -393,6 +393,17 @@ class AboutForm(StepForm):
                     code=ErrorCode.ONSET_AFTER_AGE,
                 ),
             )
+        # Not in the contract (the API accepts it), but a slip here would make c2
+        # ("long running history") look supported: the form asks again.
+        years = cleaned.get("running_years")
+        if years is not None and onset_age is not None and years > onset_age:
+            self.add_error(
+                "running_years",
+                ValidationError(
+                    _("Years of running before it began cannot be more than your age then"),
+                    code="running_before_birth",
+                ),
+            )
 
 
 class LimitGridForm(StepForm):

@@ -111,6 +111,9 @@ def _home(request: HttpRequest, resume_form: ResumeForm, status: int = 200) -> H
         "has_submission": _submission(request) is not None,
         "keep_days": journey.KEEP_DAYS,
         "step_count": len(journey.STEPS),
+        # Shown beside "Start a new screening", which unlinks this browser: the
+        # code is then the only way back to the earlier answers.
+        "code": _shown_code(request) if draft or _submission(request) else "",
     }
     return render(request, "screening/home.html", context, status=status)
 
@@ -199,6 +202,7 @@ def _render_step(
     form: StepForm | None,
     html: str,
     *,
+    saved: dict[str, Any],
     to_review: bool,
     status: int = 200,
 ) -> HttpResponse:
@@ -217,9 +221,16 @@ def _render_step(
         if to_review
         else (_step_url(previous) if previous else reverse("home")),
         "to_review": to_review,
+        "may_skip": _may_skip(step_id, saved),
         "code": _shown_code(request),
     }
     return render(request, "screening/step.html", context, status=status)
+
+
+def _may_skip(step_id: str, saved: dict[str, Any]) -> bool:
+    """Skipping clears a step: offered only while nothing of it is saved."""
+    step = journey.STEP_BY_ID[step_id]
+    return step.skippable and not any(item_id in saved for item_id in step.item_ids)
 
 
 @require_http_methods(["GET", "POST"])
@@ -245,18 +256,28 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
     if request.method == "GET":
         key = _blank_key(form_class, saved)
         if key in _blank_forms:
-            return _render_step(request, step_id, None, _blank_forms[key], to_review=to_review)
+            html = _blank_forms[key]
+            return _render_step(request, step_id, None, html, saved=saved, to_review=to_review)
         form = form_class(saved=saved)
         html = form_html(form, saved)
-        return _render_step(request, step_id, form, html, to_review=to_review)
+        return _render_step(request, step_id, form, html, saved=saved, to_review=to_review)
 
-    if request.POST.get("action") == "skip" and journey.STEP_BY_ID[step_id].skippable:
+    # A skip from a page that offered it; a tab opened before answers were saved
+    # here saves what it shows instead of clearing them.
+    if request.POST.get("action") == "skip" and _may_skip(step_id, saved):
         step_answers: dict[str, Any] = {}
     else:
         form = form_class(request.POST, saved=saved)
         if not form.is_valid():
+            readable = {k: v for k, v in form.answers().items() if v is not None}
+            if urgent_flags(readable):
+                # A "yes" to a warning sign is answered at once, even if another
+                # question on the step is still blank; the step waits, unsaved.
+                return _help_page(request, readable, _step_url(step_id, to_review=to_review))
             html = form_html(form, saved)
-            return _render_step(request, step_id, form, html, to_review=to_review, status=BAD_INPUT)
+            return _render_step(
+                request, step_id, form, html, saved=saved, to_review=to_review, status=BAD_INPUT
+            )
         step_answers = form.answers()
     new_code = None
     if draft is None:
@@ -295,7 +316,9 @@ def _step_again(
     form.is_valid()  # a form must be cleaned before an error can be added
     form.add_error(None, why)
     html = form_html(form, saved)
-    return _render_step(request, step_id, form, html, to_review=to_review, status=status)
+    return _render_step(
+        request, step_id, form, html, saved=saved, to_review=to_review, status=status
+    )
 
 
 def _not_saved_yet(refused: HttpResponse) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils.html import escape
 
 from screening import journey
 from screening.models import Draft, Submission
@@ -57,6 +58,17 @@ def test_it_creates_no_draft_before_the_first_save(client):
 
 
 @pytest.mark.django_db
+def test_years_of_running_cannot_exceed_the_age_when_it_began(client):
+    complete_steps(client, until="about")
+    data = {**STEP_POSTS["about"], "age": "20", "onset_age": "19", "running_years": "30"}
+    response = client.post(step_url("about"), data)
+    assert response.status_code == 400
+    assert response.context["form"].has_error("running_years", code="running_before_birth")
+    equal = {**data, "running_years": "19"}
+    assert client.post(step_url("about"), equal).status_code == 302
+
+
+@pytest.mark.django_db
 def test_it_converts_miles_to_kilometres(client):
     complete_steps(client, until="about")
     data = {**STEP_POSTS["about"], "weekly_distance": "30", "distance_unit": "miles"}
@@ -73,6 +85,11 @@ def test_it_shows_an_error_summary_and_keeps_what_was_typed(client):
     text = response.content.decode()
     assert "There is a problem" in text
     assert 'href="#id_onset_age"' in text and 'href="#id_running_years"' in text
+    # Each problem names its question: two number boxes can share one message.
+    form = response.context["form"]
+    for name in ("onset_age", "running_years"):
+        expected = f'href="#id_{name}">{escape(form[name].label)} – {escape(form.errors[name][0])}'
+        assert expected in text, name
     assert 'id="onset_age-error"' in text
     assert 'value="41"' in text and 'value="lots"' in text and 'value="30"' in text
     assert response.context["form"].has_error("onset_age", code="onset_after_age")
@@ -135,6 +152,16 @@ def test_an_urgent_answer_shows_the_help_page_at_once(client):
 
 
 @pytest.mark.django_db
+def test_an_urgent_yes_is_answered_even_with_the_step_half_filled(client):
+    response = client.post(step_url("safety"), {"sudden_weakness": "yes"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Get medical help today" in text and "There is a problem" not in text
+    assert 'href="/step/safety/"' in text  # back to finish the step, which was not saved
+    assert not Draft.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_later_step_posted_without_the_code_is_shown_again_with_why(client):
     """The browser was closed (its code cookie is gone): nothing can be saved, but
     what the runner typed is on the page again, with what to do."""
@@ -178,6 +205,17 @@ def test_it_does_not_let_a_runner_skip_ahead(client):
 
 
 @pytest.mark.django_db
+def test_the_start_page_shows_the_code_before_a_new_start_unlinks_it(client):
+    assert 'class="resume-code' not in client.get("/").content.decode()
+    complete_steps(client, until="about")
+    text = client.get("/").content.decode()
+    assert journey.format_code(code_of(client)) in text
+    assert "Starting a new screening leaves your earlier answers under the code above" in text
+    client.post("/start/")
+    assert 'class="resume-code' not in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
 def test_the_limits_step_can_be_skipped_as_a_whole(client):
     complete_steps(client, until="limits")
     response = client.post(step_url("limits"), {"worst_easy_road": "cannot", "action": "skip"})
@@ -185,6 +223,21 @@ def test_the_limits_step_can_be_skipped_as_a_whole(client):
     draft = the_draft()
     assert "limits" in draft.completed_steps
     assert not any(key.startswith(("worst_", "typical_")) for key in draft.answers)
+
+
+@pytest.mark.django_db
+def test_skip_is_not_offered_and_clears_nothing_once_the_step_has_answers(client):
+    complete_steps(client, until="limits")
+    assert 'value="skip"' in client.get(step_url("limits")).content.decode()
+    client.post(step_url("limits"), {"worst_easy_road": "cannot"})
+    page = client.get(step_url("limits") + "?return=review").content.decode()
+    assert 'value="skip"' not in page
+    # A skip posted from an older tab saves what that page shows instead.
+    response = client.post(
+        step_url("limits"), {"worst_easy_road": "limited", "action": "skip", "return": "review"}
+    )
+    assert response.status_code == 302
+    assert the_draft().answers["worst_easy_road"] == "limited"
 
 
 @pytest.mark.django_db
@@ -277,6 +330,9 @@ def test_research_sharing_is_off_unless_ticked(client):
     complete_steps(client)
     text = client.get("/consent/").content.decode()
     assert 'name="share_for_research"' in text and " checked" not in text
+    # Sending is not agreeing to research: the button must not say "Agree".
+    assert "Send my answers and see my result" in text and "Agree" not in text
+    assert 'class="back-link" href="/check-your-answers/"' in text
     client.post("/consent/", {})
     assert Submission.objects.get().share_for_research is False
 

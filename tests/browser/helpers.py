@@ -36,6 +36,22 @@ def check_page(page: Page, name: str) -> None:
         assert overflow <= 0, f"{name} scrolls sideways at {width}px by {overflow}px"
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": WIDTHS[0], "height": height})
+    assert small_tap_targets(page) == [], name
+
+
+# Links that stand alone on a line, tapped with a thumb on a phone.
+LONE_LINKS = ".back-link, .summary-action a, .site-header .list-inline a"
+
+
+def small_tap_targets(page: Page) -> list[tuple[str, float]]:
+    """Lone links under 44 px tall (WCAG 2.5.5), as (text, height)."""
+    return page.evaluate(
+        """selector => [...document.querySelectorAll(selector)]
+             .filter(a => a.offsetParent !== null)
+             .map(a => [a.textContent.trim(), a.getBoundingClientRect().height])
+             .filter(([, height]) => height < 44)""",
+        LONE_LINKS,
+    )
 
 
 def html_size(page: Page) -> int:
