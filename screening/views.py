@@ -245,7 +245,13 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         if step_id != journey.STEP_IDS[0]:
             if request.method == "POST":
                 form = FORMS[step_id](request.POST, saved={})
-                return _step_again(request, step_id, form, {}, NO_DRAFT_HERE, status=BAD_INPUT)
+                if linked_hash(request) is None:
+                    return _step_again(request, step_id, form, {}, NO_DRAFT_HERE, status=BAD_INPUT)
+                # The code in this browser opens nothing any more: deleted (perhaps
+                # on another device) or expired. It is no use to show it or ask for it.
+                request.COOKIES.pop(CODE_COOKIE)  # so that this page shows no code box
+                why = DRAFT_GONE % {"days": journey.KEEP_DAYS}
+                return _unlink(_step_again(request, step_id, form, {}, why, status=BAD_INPUT))
             return redirect("journey-step", step_id=journey.STEP_IDS[0])
     completed = draft.completed_steps if draft else []
     if not journey.may_open(step_id, completed):
@@ -336,6 +342,11 @@ def _not_saved_yet(refused: HttpResponse) -> str:
 
 # A later step posted by a browser that no longer holds its code (closed since):
 # nothing can be saved, but what the runner typed is shown again.
+DRAFT_GONE = gettext_lazy(
+    "The answers saved under your resume code are no longer here: they were deleted, "
+    "or not saved for %(days)d days. This page was not saved. Copy anything long you "
+    "typed here, then start a new screening from the start page."
+)
 NO_DRAFT_HERE = gettext_lazy(
     "We could not find your saved answers in this browser, so this page was not "
     "saved. It may have been closed since you started. Copy anything long you "

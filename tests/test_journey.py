@@ -180,6 +180,23 @@ def test_a_later_step_posted_without_the_code_is_shown_again_with_why(client):
 
 
 @pytest.mark.django_db
+def test_a_step_saved_after_its_answers_were_deleted_elsewhere_says_so(client):
+    from django.test import Client
+
+    complete_steps(client, until="narrative")
+    other_device = Client()
+    other_device.post("/delete/", {"code": code_of(client), "confirm": "yes"})
+    assert not Draft.objects.exists()
+    typed = "It started after a marathon."
+    response = client.post(step_url("narrative"), {"own_words": typed, "what_helped": ""})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "no longer here: they were deleted" in text and typed in text
+    assert 'class="resume-code' not in text  # the dead code is neither shown nor kept
+    assert response.cookies["resume_code"].value == ""
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_the_first_step_after_submitting_goes_to_the_result(client, method):
     """Starting again is /start/'s job; the first step must not unlink the result."""
