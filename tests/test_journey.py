@@ -57,30 +57,30 @@ def test_it_creates_no_draft_before_the_first_save(client):
     assert Draft.objects.count() == 0
 
 
+def post_about(client, **changes: str):
+    """Save the steps before "about", then post it with these answers changed."""
+    complete_steps(client, until="about")
+    return client.post(step_url("about"), {**STEP_POSTS["about"], **changes})
+
+
 @pytest.mark.django_db
 def test_years_of_running_cannot_exceed_the_age_when_it_began(client):
-    complete_steps(client, until="about")
-    data = {**STEP_POSTS["about"], "age": "20", "onset_age": "19", "running_years": "30"}
-    response = client.post(step_url("about"), data)
+    response = post_about(client, age="20", onset_age="19", running_years="30")
     assert response.status_code == 400
     assert response.context["form"].has_error("running_years", code="running_before_birth")
-    equal = {**data, "running_years": "19"}
+    equal = {**STEP_POSTS["about"], "age": "20", "onset_age": "19", "running_years": "19"}
     assert client.post(step_url("about"), equal).status_code == 302
 
 
 @pytest.mark.django_db
 def test_it_converts_miles_to_kilometres(client):
-    complete_steps(client, until="about")
-    data = {**STEP_POSTS["about"], "weekly_distance": "30", "distance_unit": "miles"}
-    client.post(step_url("about"), data)
+    post_about(client, weekly_distance="30", distance_unit="miles")
     assert the_draft().answers["weekly_km"] == 48  # 30 miles x 1.609 = 48.3 km
 
 
 @pytest.mark.django_db
 def test_it_shows_an_error_summary_and_keeps_what_was_typed(client):
-    complete_steps(client, until="about")
-    data = {**STEP_POSTS["about"], "age": "30", "onset_age": "41", "running_years": "lots"}
-    response = client.post(step_url("about"), data)
+    response = post_about(client, age="30", onset_age="41", running_years="lots")
     assert response.status_code == 400
     text = response.content.decode()
     assert "There is a problem" in text
