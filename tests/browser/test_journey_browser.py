@@ -134,6 +134,13 @@ def test_an_urgent_answer_shows_the_help_page_first(page: Page, live_server):
     page.wait_for_url("**/step/about/")
 
 
+def test_the_error_summary_takes_focus_beyond_the_steps_too(page: Page, live_server):
+    page.goto("/")
+    page.fill("#id_code", "NOT-A-CODE")
+    page.click("text=Continue with this code")
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+
+
 def test_a_runner_leaves_and_resumes_in_a_fresh_browser(page: Page, browser, live_server):
     page.goto("/step/safety/")
     fill_with_mouse(page, STEP_POSTS["safety"])
