@@ -276,7 +276,7 @@ def test_page_one_is_drawn_and_holds_the_at_a_glance_block(paper, tmp_path):
     assert flat(_(report.CLINICIAN_TEXTS[result.category][0])) in first
     unmet = [cid[:2] for cid, status in result.components if status.value == "not_met"]
     assert unmet  # numbness: d4 is not met; the reason is on page 1, not only in the table
-    assert f"{', '.join(unmet)} {'is' if len(unmet) == 1 else 'are'} not met" in first
+    assert f"not met because of {', '.join(unmet)} (parts d1-d7" in first
     glance = first.lower().split("at a glance", 1)[1].split("where the runner feels it", 1)[0]
     # Written for the clinician: the runner is "the runner", never "you".
     assert not re.search(r"\byou(r)?\b", glance), glance
