@@ -530,6 +530,11 @@ class SubmissionAdmin(admin.ModelAdmin):
         )
         return changelist.get_queryset(request)
 
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        # Submissions are never changed, so their history is always empty; a page
+        # that lists nothing needs no audit entry, and is simply not there.
+        raise Http404("Submissions have no change history.")
+
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> Any:

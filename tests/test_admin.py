@@ -263,6 +263,13 @@ def test_the_list_names_category_pattern_side_and_onset_in_words(reviewer_client
 
 
 @pytest.mark.django_db
+def test_a_submission_has_no_history_page(reviewer_client):
+    submission = make_submission()
+    history = reverse("admin:screening_submission_history", args=[submission.pk])
+    assert reviewer_client.get(history).status_code == 404
+
+
+@pytest.mark.django_db
 def test_the_detail_escapes_free_text(reviewer_client):
     submission = make_submission(own_words='<script>alert("x")</script> & <b>bold</b>')
     response = reviewer_client.get(change_url(submission))
