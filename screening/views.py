@@ -105,15 +105,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _home(request: HttpRequest, resume_form: ResumeForm, status: int = 200) -> HttpResponse:
     draft = _draft(request)
+    has_submission = _submission(request) is not None
     context = {
         "resume_form": resume_form,
         "continue_url": _where_to_continue(draft) if draft else "",
-        "has_submission": _submission(request) is not None,
+        "has_submission": has_submission,
         "keep_days": journey.KEEP_DAYS,
         "step_count": len(journey.STEPS),
         # Shown beside "Start a new screening", which unlinks this browser: the
         # code is then the only way back to the earlier answers.
-        "code": _shown_code(request) if draft or _submission(request) else "",
+        "code": _shown_code(request) if draft or has_submission else "",
     }
     return render(request, "screening/home.html", context, status=status)
 
@@ -342,15 +343,16 @@ def _not_saved_yet(refused: HttpResponse) -> str:
 
 # A later step posted by a browser that no longer holds its code (closed since):
 # nothing can be saved, but what the runner typed is shown again.
-DRAFT_GONE = gettext_lazy(
-    "The answers saved under your resume code are no longer here: they were deleted, "
-    "or not saved for %(days)d days. This page was not saved. Copy anything long you "
-    "typed here, then start a new screening from the start page."
-)
 NO_DRAFT_HERE = gettext_lazy(
     "We could not find your saved answers in this browser, so this page was not "
     "saved. It may have been closed since you started. Copy anything long you "
     "typed here, then enter your resume code on the start page to carry on."
+)
+# The same, when the browser's code opens nothing any more (deleted or expired).
+DRAFT_GONE = gettext_lazy(
+    "The answers saved under your resume code are no longer here: they were deleted, "
+    "or not saved for %(days)d days. This page was not saved. Copy anything long you "
+    "typed here, then start a new screening from the start page."
 )
 
 
