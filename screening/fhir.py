@@ -536,10 +536,13 @@ FHIR_DATE_TIME = re.compile(
 )
 
 
+def _authored_match(authored: object) -> re.Match[str] | None:
+    return FHIR_DATE_TIME.fullmatch(authored) if isinstance(authored, str) else None
+
+
 def read_authored(resource: Mapping[str, Any]) -> datetime.date | None:
     """The day a response was authored (any time of day is dropped), or None."""
-    authored = resource.get("authored")
-    match = FHIR_DATE_TIME.fullmatch(authored) if isinstance(authored, str) else None
+    match = _authored_match(resource.get("authored"))
     if match is None:
         return None
     try:
@@ -549,7 +552,7 @@ def read_authored(resource: Mapping[str, Any]) -> datetime.date | None:
 
 
 def _authored_problem(authored: object) -> str:
-    match = FHIR_DATE_TIME.fullmatch(authored) if isinstance(authored, str) else None
+    match = _authored_match(authored)
     if match and len(match["day"]) < len("YYYY-MM-DD"):
         # Valid FHIR, but the summary and its Observations are dated to the day.
         return "authored must give the day (YYYY-MM-DD), not only a year or a month"

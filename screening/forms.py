@@ -111,10 +111,10 @@ class TextField(forms.CharField):
 
     def to_python(self, value: Any) -> str | None:
         text = super().to_python(value)
-        if isinstance(text, str) and not text.strip():
+        if not text.strip():
             # Only spaces and line breaks: not an answer (as instrument.validate has it).
             return self.empty_value
-        return text.replace("\r\n", "\n") if isinstance(text, str) else text
+        return text.replace("\r\n", "\n")
 
 
 def _classes(*names: str) -> str:

@@ -459,12 +459,11 @@ def context_for(
         for severity, flags in result.flags_by_severity()
     ]
     pressing = [g for g in flag_groups if g["severity"] in ("urgent", "prompt")]
+    headline, meaning, next_step = CLINICIAN_TEXTS[result.category]
     # Beside the tests the flags suggest, so that none is ordered again unseen.
-    tests_done = [
-        line
-        for line in _answer_lines(answers, instrument.TESTS)
-        if answers.get(line.item_id) not in (None, "not_done")
-    ]
+    tests_done = _answer_lines(
+        answers, tuple(t for t in instrument.TESTS if answers.get(t) not in (None, "not_done"))
+    )
     axis1 = [
         {
             "title": _(AXIS1_TITLES[key]),
@@ -494,9 +493,9 @@ def context_for(
         "scoring_version": result.scoring_version,
         "report_version": REPORT_VERSION,
         "category": result.category.value,
-        "headline": _(CLINICIAN_TEXTS[result.category][0]),
-        "category_text": _(CLINICIAN_TEXTS[result.category][1]),
-        "next_step": _(CLINICIAN_TEXTS[result.category][2]),
+        "headline": _(headline),
+        "category_text": _(meaning),
+        "next_step": _(next_step),
         "verdict": _(VERDICT_WORDS[result.verdict]),
         "unmet_parts": [row["id"][:2] for row in components if row["status"] == "not_met"],
         "pressing_groups": pressing,
