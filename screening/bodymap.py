@@ -38,8 +38,9 @@ FRONT_PROFILE = (
     (300, 13, 11),
     (335, 10, 9),
     (352, 10, 9),
-    (372, 14, 11),
-    (400, 16, 13),
+    (368, 13, 11),
+    (385, 19, 14),
+    (400, 20, 15),
 )
 BACK_PROFILE = (
     (30, 36, 22),
@@ -53,9 +54,12 @@ BACK_PROFILE = (
     (300, 14, 12),
     (335, 9, 8),
     (352, 10, 9),
-    (380, 12, 10),
-    (400, 11, 10),
+    (372, 12, 11),
+    (392, 13, 11),
+    (400, 12, 10),
 )
+SOLE = 400
+SOLE_BULGE = 14  # how far the rounded end of the toes and of the heel reaches below SOLE
 # (height, distance of the leg's centre line from the middle of the view)
 CENTRE_LINE = ((30, 26), (200, 22), (400, 25))
 
@@ -175,11 +179,17 @@ def _slice_path(leg: Leg, top: float, bottom: float) -> str:
     def inner(y: float) -> float:
         return leg.centre(y) - sign * _interpolate(profile, y, 2)
 
+    if bottom < SOLE:
+        across = f"L{inner(bottom):.1f},{bottom + TOP:.1f}"
+    else:
+        # The toes (front) and the heel (back) end in a curve, not a cut.
+        mid = (outer(bottom) + inner(bottom)) / 2
+        across = f"Q{mid:.1f},{bottom + TOP + SOLE_BULGE:.1f} {inner(bottom):.1f},{bottom + TOP:.1f}"
     return " ".join(
         [
             f"M{outer(top):.1f},{top + TOP:.1f}",
             *_curve(outer, heights),
-            f"L{inner(bottom):.1f},{bottom + TOP:.1f}",
+            across,
             *_curve(inner, heights[::-1]),
             "Z",
         ]

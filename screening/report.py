@@ -60,7 +60,8 @@ from screening.models import pdf_cache_key
 # flags; the standing advice names planned procedures and yields to emergencies;
 # one "both affected" under a pair of legs; c8's ceiling on the count said; the
 # at-a-glance written for the clinician (CLINICIAN_TEXTS), not the runner.
-REPORT_VERSION = "1.2"
+# 1.3: the body map's legs end in feet (toes in front, heel behind).
+REPORT_VERSION = "1.3"
 
 # Tagged PDF/UA-1 (see ``render_pdf`` for why not PDF/A-3).
 PDF_VARIANT = "pdf/ua-1"

@@ -1,5 +1,6 @@
-"""The body map's labels, read back from its SVG."""
+"""The body map's labels and shapes, read back from its SVG."""
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -35,3 +36,25 @@ def test_both_legs_get_one_label_under_the_pair_not_two_that_collide():
 @pytest.mark.parametrize("side", ["unsure", None])
 def test_no_leg_is_called_affected_when_the_side_is_not_known(side):
     assert not [text for css, _, text in labels(side) if css == "bm-affected"]
+
+
+def points(path: str) -> list[tuple[float, float]]:
+    """Every coordinate pair in an SVG path, control points included."""
+    return [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", path)]
+
+
+@pytest.mark.parametrize("view", ["front", "back"])
+def test_each_leg_ends_in_a_foot_with_a_rounded_end_not_a_cut(view):
+    # A clinician reads "foot" and "toes" off the drawing, so the leg must show them.
+    leg = bodymap.Leg("left", view)
+    ankle = points(bodymap._slice_path(leg, 335, 358))
+    foot = points(bodymap._slice_path(leg, 358, bodymap.SOLE))
+
+    def width(pts):
+        xs = [x for x, _ in pts]
+        return max(xs) - min(xs)
+
+    assert width(foot) > width(ankle) * (1.5 if view == "front" else 1.1)
+    sole_y = bodymap.TOP + bodymap.SOLE
+    assert max(y for _, y in foot) > sole_y  # the end bulges below the last cut
+    assert max(y for _, y in ankle) <= sole_y
