@@ -727,9 +727,7 @@ def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
     category_items = [(CATEGORY_LABELS[c], figures.by_category[c]) for c in stats.CATEGORIES]
     pattern_items = [(PATTERN_LABELS[p], figures.by_pattern[p]) for p in stats.PATTERNS]
     side_items = [(_humanise(s), figures.by_side[s]) for s in stats.SIDES]
-    sex_items = [(_humanise(s), figures.by_sex[s]) for s in stats.SEXES]
-    # Sex is optional: the rows add up to n only with those who did not answer.
-    sex_items.append(("Not answered", figures.n - sum(figures.by_sex.values())))
+    sex_items = [(_humanise(s), count) for s, count in figures.by_sex.items()]
     criteria_items = [
         (f"{cid} {scoring.CRITERION_TITLES[cid]}", figures.criteria_supported[cid])
         for cid in stats.CRITERIA_IDS

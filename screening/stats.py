@@ -31,6 +31,8 @@ CATEGORIES = tuple(c.value for c in scoring.Category)
 PATTERNS = tuple(p.value for p in scoring.Pattern)
 SIDES = codes_of("side")
 SEXES = codes_of("sex")
+# Sex is optional (stored as ""): counted under this key, so the sex table adds up to n.
+SEX_NOT_ANSWERED = "not_answered"
 ONSET_BANDS = (
     "infancy",
     "childhood",
@@ -251,7 +253,7 @@ def compute(queryset: QuerySet) -> Statistics:
         by_category=part("category", CATEGORIES),
         by_pattern=part("pattern", PATTERNS),
         by_side=part("side", SIDES),
-        by_sex=part("sex", SEXES),
+        by_sex={**part("sex", SEXES), SEX_NOT_ANSWERED: by_column["sex"][""]},
         by_onset_band=part("onset_band", ONSET_BANDS),
         criteria_supported=dict(zip(CRITERIA_IDS, criterion_totals, strict=True)),
         flags=dict(zip(FLAG_CODES, flag_totals, strict=True)),

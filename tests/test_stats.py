@@ -139,6 +139,16 @@ def test_the_statistics_page_applies_the_list_filters(survey16, reviewer_client)
 
 
 @pytest.mark.django_db
+def test_runners_who_left_sex_blank_are_counted_so_the_sex_table_adds_up(survey16):
+    make_submission(sex=None)
+    figures = shared()
+    assert figures.by_sex[stats.SEX_NOT_ANSWERED] == 1
+    assert sum(figures.by_sex.values()) == figures.n == SURVEY["article_figures"]["n"] + 1
+    rows = {(table, group): count for table, group, count in stats.aggregate_rows(figures)}
+    assert rows[("sex", "not_answered")] == "<5"
+
+
+@pytest.mark.django_db
 def test_unshared_submissions_never_count(db):
     make_submission(shared=False)
     assert shared().n == 0
