@@ -183,8 +183,8 @@ def _slice_path(leg: Leg, top: float, bottom: float) -> str:
         across = f"L{inner(bottom):.1f},{bottom + TOP:.1f}"
     else:
         # The toes (front) and the heel (back) end in a curve, not a cut.
-        mid = (outer(bottom) + inner(bottom)) / 2
-        across = f"Q{mid:.1f},{bottom + TOP + SOLE_BULGE:.1f} {inner(bottom):.1f},{bottom + TOP:.1f}"
+        mid, reach = (outer(bottom) + inner(bottom)) / 2, bottom + TOP + SOLE_BULGE
+        across = f"Q{mid:.1f},{reach:.1f} {inner(bottom):.1f},{bottom + TOP:.1f}"
     return " ".join(
         [
             f"M{outer(top):.1f},{top + TOP:.1f}",

@@ -27,6 +27,17 @@ def test_it_stores_nothing(client, minimal_answers):
     assert "Set-Cookie" not in response_headers(post(client, minimal_answers))
 
 
+@pytest.mark.django_db
+def test_answers_to_questions_the_form_would_hide_do_not_count(client, minimal_answers):
+    """The form asks whether a diagnosis explains it only after an examination or a
+    test, so a runner who has seen no clinician cannot meet d7 through the API either."""
+    unseen = post(client, {**minimal_answers, "diagnosis_explains": "no"}).json()
+    assert unseen["definition"]["components"]["d7_not_explained"] == "unknown"
+    assert unseen == score(minimal_answers).to_dict()
+    examined = {**minimal_answers, "exam_neuro": "normal", "diagnosis_explains": "no"}
+    assert post(client, examined).json()["definition"]["components"]["d7_not_explained"] == "met"
+
+
 def response_headers(response):
     return dict(response.items())
 
