@@ -44,6 +44,7 @@ CODE_COOKIE = "resume_code"
 CODE_COOKIE_SALT = "screening.resume-code"
 
 BAD_INPUT = 400
+CONFLICT = 409  # a page posted for a screening that is no longer the one it was shown for
 
 
 def _link(response: HttpResponse, code: str) -> HttpResponse:
@@ -82,6 +83,23 @@ def _draft(request: HttpRequest) -> Draft | None:
 def _submission(request: HttpRequest) -> Submission | None:
     code_hash = linked_hash(request)
     return journey.live_submission(code_hash) if code_hash else None
+
+
+def _screening_mark(request: HttpRequest) -> str:
+    """Which screening a step page was shown for, posted back with the page.
+
+    A short prefix of the linked code's hash: it tells an old tab's page from
+    the screening this browser holds now, and says nothing the page's own
+    code box does not.
+    """
+    code_hash = linked_hash(request)
+    return code_hash[:12] if code_hash else ""
+
+
+def _posted_for_another_screening(request: HttpRequest) -> bool:
+    posted = request.POST.get("screening", "")
+    current = _screening_mark(request)
+    return bool(posted and current) and posted != current
 
 
 def _shown_code(request: HttpRequest) -> str:
@@ -224,6 +242,7 @@ def _render_step(
         "to_review": to_review,
         "may_skip": _may_skip(step_id, saved),
         "code": _shown_code(request),
+        "screening_mark": _screening_mark(request),
     }
     return render(request, "screening/step.html", context, status=status)
 
@@ -238,10 +257,18 @@ def _may_skip(step_id: str, saved: dict[str, Any]) -> bool:
 def step(request: HttpRequest, step_id: str) -> HttpResponse:
     if step_id not in journey.STEP_BY_ID:
         raise Http404
+    if request.method == "POST" and _posted_for_another_screening(request):
+        # A tab opened before another one started or resumed a different
+        # screening in this browser: saving would mix two runs' answers.
+        form = FORMS[step_id](request.POST, saved={})
+        return _step_again(request, step_id, form, {}, OTHER_SCREENING, status=CONFLICT)
     draft = _draft(request)
     if draft is None:
         # A finished screening stays linked; a new one begins with "Start" (/start/).
         if _submission(request) is not None:
+            if request.method == "POST":
+                form = FORMS[step_id](request.POST, saved={})
+                return _step_again(request, step_id, form, {}, ALREADY_SENT, status=CONFLICT)
             return redirect("journey-result")
         if step_id != journey.STEP_IDS[0]:
             if request.method == "POST":
@@ -255,11 +282,14 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
                 return _unlink(_step_again(request, step_id, form, {}, why, status=BAD_INPUT))
             return redirect("journey-step", step_id=journey.STEP_IDS[0])
     completed = draft.completed_steps if draft else []
-    if not journey.may_open(step_id, completed):
-        return HttpResponseRedirect(_where_to_continue(draft)) if draft else redirect("home")
     saved = draft.answers if draft else {}
     to_review = (request.GET.get("return") or request.POST.get("return")) == "review"
     form_class = FORMS[step_id]
+    if not journey.may_open(step_id, completed):
+        if request.method == "POST" and draft is not None:
+            form = form_class(request.POST, saved=saved)
+            return _step_again(request, step_id, form, saved, NOT_OPEN_YET, status=CONFLICT)
+        return HttpResponseRedirect(_where_to_continue(draft)) if draft else redirect("home")
     if request.method == "GET":
         key = _blank_key(form_class, saved)
         if key in _blank_forms:
@@ -280,7 +310,9 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
             if urgent_flags(readable):
                 # A "yes" to a warning sign is answered at once, even if another
                 # question on the step is still blank; the step waits, unsaved.
-                return _help_page(request, readable, _step_url(step_id, to_review=to_review))
+                return _help_page(
+                    request, readable, _step_url(step_id, to_review=to_review), saved=False
+                )
             html = form_html(form, saved)
             return _render_step(
                 request, step_id, form, html, saved=saved, to_review=to_review, status=BAD_INPUT
@@ -293,7 +325,7 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         if refused is not None:
             if urgent_flags(step_answers):
                 # Emergencies are answered first, saved or not.
-                return _help_page(request, step_answers, _step_url(step_id))
+                return _help_page(request, step_answers, _step_url(step_id), saved=False)
             # Nothing is saved yet: the step comes back with what the runner chose.
             why = _not_saved_yet(refused)
             response = _step_again(
@@ -304,7 +336,9 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         draft, new_code = journey.start_draft()
     if journey.save_step(draft, step_id, step_answers) is None:
         # Submitted or deleted in another tab since this request read it.
-        return redirect("journey-result") if _submission(request) else redirect("home")
+        form = form_class(request.POST, saved={})
+        why = ALREADY_SENT if _submission(request) else DRAFT_GONE % {"days": journey.KEEP_DAYS}
+        return _step_again(request, step_id, form, {}, why, status=CONFLICT)
     response = HttpResponseRedirect(_after_step(draft, step_id, to_review=to_review))
     return _link(response, new_code) if new_code else response
 
@@ -348,6 +382,23 @@ NO_DRAFT_HERE = gettext_lazy(
     "saved. It may have been closed since you started. Copy anything long you "
     "typed here, then enter your resume code on the start page to carry on."
 )
+# A page from an earlier screening, posted after this browser started or resumed another.
+OTHER_SCREENING = gettext_lazy(
+    "Since this page was opened, another screening was started or resumed in this "
+    "browser, so this page was not saved: it belongs to the earlier one. Copy anything "
+    "long you typed here, then go to the start page."
+)
+# A step posted after the screening it belongs to was sent (an old tab, or Back).
+ALREADY_SENT = gettext_lazy(
+    "Your answers were already sent, so this page was not saved. Your result is on the "
+    "result page. Copy anything you still want to say and tell your doctor when you "
+    "hand over the summary."
+)
+# A later step posted while the earlier ones of this screening are not saved yet.
+NOT_OPEN_YET = gettext_lazy(
+    "This page was not saved: an earlier step of this screening is not answered yet, "
+    "perhaps because it was started again in another tab. Your answers are still here."
+)
 # The same, when the browser's code opens nothing any more (deleted or expired).
 DRAFT_GONE = gettext_lazy(
     "The answers saved under your resume code are no longer here: they were deleted, "
@@ -369,10 +420,13 @@ def help_now(request: HttpRequest) -> HttpResponse:
     draft = _draft(request)
     if draft is None or not urgent_flags(draft.answers):
         return redirect("home")
-    return _help_page(request, draft.answers, _where_to_continue(draft))
+    return _help_page(request, draft.answers, _where_to_continue(draft), saved=True)
 
 
-def _help_page(request: HttpRequest, answers: dict[str, Any], continue_url: str) -> HttpResponse:
+def _help_page(
+    request: HttpRequest, answers: dict[str, Any], continue_url: str, *, saved: bool
+) -> HttpResponse:
+    """Urgent advice first; ``saved`` says whether the page that led here was saved."""
     result = score(answers)
     flags = [{"title": _(f.rule.title), "reason": _(f.rule.reason)} for f in urgent_flags(answers)]
     context = {
@@ -381,6 +435,7 @@ def _help_page(request: HttpRequest, answers: dict[str, Any], continue_url: str)
         "flags": flags,
         "continue_url": continue_url,
         "code": _shown_code(request),
+        "saved": saved,
     }
     return render(request, "screening/help_now.html", context)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.utils.html import escape
@@ -147,6 +148,7 @@ def test_an_urgent_answer_shows_the_help_page_at_once(client):
     text = client.get("/get-help-now/").content.decode()
     assert "Get medical help today" in text
     assert "emergency" in text
+    assert "Your answers so far are saved" in text
     assert 'href="/step/about/"' in text  # the runner may continue afterwards
     assert client.get("/step/about/").status_code == 200
 
@@ -158,6 +160,8 @@ def test_an_urgent_yes_is_answered_even_with_the_step_half_filled(client):
     text = response.content.decode()
     assert "Get medical help today" in text and "There is a problem" not in text
     assert 'href="/step/safety/"' in text  # back to finish the step, which was not saved
+    assert "The page you just sent was not saved" in text
+    assert "are saved" not in text
     assert not Draft.objects.exists()
 
 
@@ -197,13 +201,29 @@ def test_a_step_saved_after_its_answers_were_deleted_elsewhere_says_so(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_the_first_step_after_submitting_goes_to_the_result(client, method):
+def test_the_first_step_after_submitting_goes_to_the_result(client):
     """Starting again is /start/'s job; the first step must not unlink the result."""
     complete_steps(client)
     client.post("/consent/", {})
-    response = getattr(client, method)(step_url("safety"), STEP_POSTS["safety"])
+    response = client.get(step_url("safety"))
     assert response["Location"] == "/result/"
+    assert Draft.objects.count() == 0
+    assert client.get("/result/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("step_id", ["safety", "narrative"])
+def test_a_step_posted_after_submitting_says_it_was_not_saved_and_keeps_the_text(client, step_id):
+    """An old tab (or Back) after the answers were sent: nothing is saved or lost unseen."""
+    complete_steps(client)
+    client.post("/consent/", {})
+    posted = {**STEP_POSTS[step_id], "own_words": "I forgot: my toes curl too"}
+    response = client.post(step_url(step_id), posted)
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert "Your answers were already sent, so this page was not saved" in text
+    if step_id == "narrative":
+        assert "I forgot: my toes curl too" in text
     assert Draft.objects.count() == 0
     assert client.get("/result/").status_code == 200
 
@@ -230,6 +250,46 @@ def test_the_start_page_shows_the_code_before_a_new_start_unlinks_it(client):
     assert "Starting a new screening leaves your earlier answers under the code above" in text
     client.post("/start/")
     assert 'class="resume-code' not in client.get("/").content.decode()
+
+
+def screening_mark(page) -> str:
+    found = re.search(r'name="screening" value="([0-9a-f]+)"', page.content.decode())
+    assert found, "the step page carries no screening mark"
+    return found.group(1)
+
+
+@pytest.mark.django_db
+def test_an_old_tab_of_an_earlier_screening_is_not_saved_into_the_new_one(client):
+    """Tab A is open on a step; tab B starts a new screening in the same browser.
+    Tab A's answers must neither land in tab B's screening nor vanish unseen."""
+    complete_steps(client, until="exclusions")
+    earlier_code = code_of(client)
+    tab_a_mark = screening_mark(client.get(step_url("exclusions")))
+    client.post("/start/")  # tab B
+    client.post(step_url("safety"), STEP_POSTS["safety"])
+    newer = Draft.objects.get(code_hash=journey.hash_code(code_of(client)))
+    posted = {**STEP_POSTS["about"], "screening": tab_a_mark}  # tab A saves a page
+    response = client.post(step_url("about"), posted)
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert "another screening was started or resumed in this browser" in text
+    assert f'value="{STEP_POSTS["about"]["age"]}"' in text
+    newer.refresh_from_db()
+    assert "about" not in newer.completed_steps and "age" not in newer.answers
+    earlier = Draft.objects.get(code_hash=journey.hash_code(earlier_code))
+    assert earlier.answers["age"] == EXPECTED_ANSWERS["age"]  # untouched as well
+    assert code_of(client) != earlier_code
+
+
+@pytest.mark.django_db
+def test_a_later_step_posted_before_the_earlier_ones_says_it_was_not_saved(client):
+    complete_steps(client, until="about")
+    response = client.post(step_url("narrative"), STEP_POSTS["narrative"])
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert "an earlier step of this screening is not answered yet" in text
+    assert escape(STEP_POSTS["narrative"]["own_words"]) in text
+    assert "narrative" not in the_draft().completed_steps
 
 
 @pytest.mark.django_db
