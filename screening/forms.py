@@ -106,8 +106,20 @@ class TextField(forms.CharField):
     """Free text, with line breaks counted as the browser counts them.
 
     A browser sends each line break as CR LF but counts it as one character
-    against the textarea's maxlength; so does the server, by keeping LF only.
+    (so does journey.js's count); so does the server, by keeping LF only.
     """
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        # No maxlength: a browser cuts a long paste to it without a word. The
+        # server refuses too long a text and shows all of it again; journey.js
+        # counts what is left as the runner types (GOV.UK's character count).
+        limit = attrs.pop("maxlength", None)
+        if limit is not None:
+            attrs["data-maxlength"] = limit
+            attrs["data-count-left"] = _("You have %(n)s characters left")
+            attrs["data-count-over"] = _("You have %(n)s characters too many")
+        return attrs
 
     def to_python(self, value: Any) -> str | None:
         text = super().to_python(value)

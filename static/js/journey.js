@@ -2,7 +2,10 @@
  * 1. Conditional questions: each wrapper carries its display condition, written
  *    by the server from instrument.py (data-shown-when). A hidden question's
  *    answer is also cleared on the server, so this only saves a round trip.
- * 2. The error summary takes focus, so screen readers announce it (GOV.UK). */
+ * 2. The error summary takes focus, so screen readers announce it (GOV.UK).
+ * 3. A free-text box counts the characters left (GOV.UK's character count); it
+ *    has no maxlength, which would cut a long paste without a word. The
+ *    server refuses too long a text and shows it again whole. */
 (function () {
   "use strict";
 
@@ -49,7 +52,35 @@
     });
   }
 
+  function countCharacters(box) {
+    var limit = parseInt(box.getAttribute("data-maxlength"), 10);
+    var shown = document.createElement("p");
+    shown.className = "char-count";
+    shown.setAttribute("aria-hidden", "true");
+    // Screen readers hear the count once typing pauses, not at every key.
+    var spoken = document.createElement("p");
+    spoken.className = "visually-hidden";
+    spoken.setAttribute("aria-live", "polite");
+    box.parentNode.insertBefore(spoken, box.nextSibling);
+    box.parentNode.insertBefore(shown, box.nextSibling);
+    var pause = null;
+    function message() {
+      var left = limit - box.value.length;
+      var template = box.getAttribute(left < 0 ? "data-count-over" : "data-count-left");
+      return template.replace("%(n)s", String(Math.abs(left)));
+    }
+    function show() {
+      shown.textContent = message();
+      shown.classList.toggle("char-count-over", box.value.length > limit);
+      clearTimeout(pause);
+      pause = setTimeout(function () { spoken.textContent = message(); }, 1000);
+    }
+    shown.textContent = message();
+    box.addEventListener("input", show);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("textarea[data-maxlength]").forEach(countCharacters);
     document.querySelectorAll("form[data-conditional]").forEach(function (form) {
       form.classList.add("js-conditional");
       update(form);

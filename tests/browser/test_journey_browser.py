@@ -165,6 +165,26 @@ def test_a_runner_leaves_and_resumes_in_a_fresh_browser(page: Page, browser, liv
     fresh.close()
 
 
+def test_a_long_paste_is_counted_not_cut_and_comes_back_whole(page: Page, live_server):
+    """No maxlength: a browser would cut a 2,100-character paste to 2,000 without a word."""
+    page.goto("/step/safety/")
+    for step_id in STEPS[: STEPS.index("narrative")]:
+        fill_with_mouse(page, STEP_POSTS[step_id])
+        save(page)
+    page.wait_for_url("**/step/narrative/")
+    box = page.locator('textarea[name="own_words"]')
+    count = page.locator("#field-own_words .char-count")
+    expect(count).to_have_text("You have 2000 characters left")
+    long_text = "My foot turns in after a few kilometres. " * 50 + "End."  # 2,054
+    box.fill(long_text)
+    expect(count).to_have_text(f"You have {len(long_text) - 2000} characters too many")
+    save(page)
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    expect(box).to_have_value(long_text)
+    box.fill(long_text[:1990])
+    expect(count).to_have_text("You have 10 characters left")
+
+
 def test_the_script_runs_under_the_csp_and_hides_a_question_without_a_round_trip(
     browser, live_server
 ):
