@@ -76,7 +76,8 @@ TEST_RESULTS = {
     "not_done": _("Not done"),
     "normal": _("Done: normal"),
     "abnormal": _("Done: something was found"),
-    "unsure": _("Not sure"),
+    # Counted as done (diagnosis_explains is then asked), so said so.
+    "unsure": _("Done: result not known"),
 }
 LIMIT_LEVELS = {
     "no_limit": _("No limit"),

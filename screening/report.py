@@ -34,7 +34,7 @@ import hashlib
 import json
 import mimetypes
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,11 @@ from screening.models import pdf_cache_key
 # flags; the standing advice names planned procedures and yields to emergencies;
 # one "both affected" under a pair of legs; c8's ceiling on the count said; the
 # at-a-glance written for the clinician (CLINICIAN_TEXTS), not the runner.
-# 1.3: the body map's legs end in feet (toes in front, heel behind).
+# 1.3: the body map's legs end in feet (toes in front, heel behind); urgent flags
+# titled for emergency or same-day care; axis I "isolated" names symptoms beyond the
+# legs and counts blank answers; "not answered"/"not asked" set apart and keyed;
+# tests not answered told from tests not done; the definition table, axis I and the
+# sources each kept on one page; seeds/003 cited.
 REPORT_VERSION = "1.3"
 
 # Tagged PDF/UA-1 (see ``render_pdf`` for why not PDF/A-3).
@@ -165,7 +169,7 @@ VERDICT_WORDS = {
     scoring.Verdict.NOT_MET: gettext_noop("not met"),
 }
 SEVERITY_TITLES = {
-    scoring.Severity.URGENT: gettext_noop("Urgent: same-day assessment"),
+    scoring.Severity.URGENT: gettext_noop("Urgent: emergency or same-day assessment"),
     scoring.Severity.PROMPT: gettext_noop("Prompt: neurological opinion soon"),
     scoring.Severity.EXCLUSION: gettext_noop("Other causes to rule out first"),
     scoring.Severity.DISCUSS: gettext_noop("Worth discussing"),
@@ -200,8 +204,12 @@ AXIS1_WORDS = {
     "progressive": "Progressive (worsening)",
     "static": "Static (stable, improving or fluctuating)",
     "action_specific": "Action-specific (running; task specificity supported)",
-    "isolated": "Isolated (no tremor, parkinsonism or other neurological symptom reported)",
-    "combined": "Combined (tremor, parkinsonism or other neurological symptom reported)",
+    # other_neuro asks about symptoms beyond the legs (vision, speech, numbness
+    # elsewhere), so "isolated" never contradicts a numb or tingling leg (d4).
+    "isolated": "Isolated (no rest tremor, parkinsonism or neurological symptom beyond the legs "
+    "reported)",
+    "combined": "Combined (rest tremor, parkinsonism or a neurological symptom beyond the legs "
+    "reported)",
     "unknown": "Not determined from the answers",
 }
 AXIS1_SOURCES = {
@@ -244,8 +252,8 @@ CLINICIAN_TEXTS: dict[scoring.Category, tuple[str, str, str]] = {
             "before everything else in this summary."
         ),
         gettext_noop(
-            "Assess the urgent flag the same day; the rest of this summary can wait. "
-            "The runner was told to seek emergency care."
+            "Assess each urgent flag the same day, or at once where it says emergency; the "
+            "rest of this summary can wait."
         ),
     ),
     scoring.Category.SEE_NEUROLOGIST: (
@@ -262,7 +270,7 @@ CLINICIAN_TEXTS: dict[scoring.Category, tuple[str, str, str]] = {
             "At least one core part is not met: d1 (sensations), d2 (coordination loss) or "
             "d3 (link to running). This rules nothing out; the symptoms still need explaining."
         ),
-        gettext_noop("Look for another cause of the symptoms; flags below list tests to discuss."),
+        gettext_noop("Look for another cause of the symptoms."),
     ),
     scoring.Category.OTHER_CAUSES_FIRST: (
         gettext_noop("Other causes to check first"),
@@ -288,12 +296,30 @@ CLINICIAN_TEXTS: dict[scoring.Category, tuple[str, str, str]] = {
     scoring.Category.PARTLY_CONSISTENT: (
         gettext_noop("The answers partly fit the working definition"),
         gettext_noop(
-            "Some parts of the working definition are met and others are open, often because "
-            "no examination has yet ruled out common causes (table d1-d7)."
+            "Some parts of the working definition are met and others are open or only partly "
+            "met; table d1-d7 shows which, and the answers behind each."
         ),
-        gettext_noop("An examination can settle the open parts; the tables show which."),
+        gettext_noop(
+            "A clinician's review of the open and partly met parts: some wait for an "
+            "examination or tests, others on how the runner describes the problem."
+        ),
     ),
 }
+
+
+# After "Look for another cause", only when the flags below do list tests.
+FLAG_TESTS_BELOW = gettext_noop("The flags below list tests to discuss.")
+
+
+def and_join(words: Sequence[str]) -> str:
+    """ "c3", "c3 and c4", "c3, c4 and c6": a list as a sentence writes it.
+
+    >>> [and_join(ids) for ids in (["c3"], ["c3", "c4"], ["c3", "c4", "c6"])]
+    ['c3', 'c3 and c4', 'c3, c4 and c6']
+    """
+    if len(words) < 2:
+        return "".join(words)
+    return _("%(most)s and %(last)s") % {"most": ", ".join(words[:-1]), "last": words[-1]}
 
 
 @dataclass(frozen=True)
@@ -301,6 +327,7 @@ class AnswerLine:
     item_id: str
     question: str
     answer: str
+    given: bool = True  # False for "not answered" and "not asked", set in a lighter type
 
     @property
     def question_then(self) -> str:
@@ -320,7 +347,12 @@ def _answer_text_or_why_not(item_id: str, answers: Mapping[str, Any]) -> str:
 
 def _answer_lines(answers: Mapping[str, Any], item_ids: tuple[str, ...]) -> list[AnswerLine]:
     return [
-        AnswerLine(item_id, item_label(item_id), _answer_text_or_why_not(item_id, answers))
+        AnswerLine(
+            item_id,
+            item_label(item_id),
+            _answer_text_or_why_not(item_id, answers),
+            given=item_id in answers,
+        )
         for item_id in item_ids
     ]
 
@@ -461,18 +493,29 @@ def context_for(
     ]
     pressing = [g for g in flag_groups if g["severity"] in ("urgent", "prompt")]
     headline, meaning, next_step = CLINICIAN_TEXTS[result.category]
+    next_step = _(next_step)
+    if result.category is scoring.Category.NOT_CONSISTENT and result.flags:
+        next_step = f"{next_step} {_(FLAG_TESTS_BELOW)}"
     # Beside the tests the flags suggest, so that none is ordered again unseen.
     tests_done = _answer_lines(
         answers, tuple(t for t in instrument.TESTS if answers.get(t) not in (None, "not_done"))
     )
-    axis1 = [
-        {
-            "title": _(AXIS1_TITLES[key]),
-            "value": _(AXIS1_WORDS[value]),
-            "answers": _answer_lines(answers, AXIS1_SOURCES[key]),
-        }
-        for key, value in result.axis1.to_dict().items()
-    ]
+    tests_unanswered = sum(1 for t in instrument.TESTS if t not in answers)
+    axis1 = []
+    for key, value in result.axis1.to_dict().items():
+        lines = _answer_lines(answers, AXIS1_SOURCES[key])
+        # Said beside the value: "isolated" from one answer of three is weaker.
+        asked = [line for line in lines if instrument.ITEMS[line.item_id].is_shown(answers)]
+        blank = sum(1 for line in asked if not line.given)
+        axis1.append(
+            {
+                "title": _(AXIS1_TITLES[key]),
+                "value": _(AXIS1_WORDS[value]),
+                "unanswered": blank if len(lines) > 1 else 0,
+                "asked": len(lines),
+                "answers": lines,
+            }
+        )
     narrative = [
         {"title": item_label(item_id), "text": answers[item_id]}
         for item_id in NARRATIVE_ITEMS
@@ -496,13 +539,14 @@ def context_for(
         "category": result.category.value,
         "headline": _(headline),
         "category_text": _(meaning),
-        "next_step": _(next_step),
+        "next_step": next_step,
         "verdict": _(VERDICT_WORDS[result.verdict]),
         "unmet_parts": [row["id"][:2] for row in components if row["status"] == "not_met"],
         "pressing_groups": pressing,
         "criteria_supported": result.criteria_supported,
         "criteria_count": len(result.criteria),
-        "examined": examined,
+        "examined": and_join(examined),
+        "examined_count": len(examined),
         "pattern": _(PATTERN_WORDS[result.pattern]),
         "side": code_label("side", side) if side else _("not answered"),
         "regions": [code_label("regions", r) for r in answers.get("regions", [])],
@@ -518,6 +562,9 @@ def context_for(
         "criteria": criteria,
         "flag_groups": flag_groups,
         "tests_done": tests_done,
+        "tests_unanswered": tests_unanswered,
+        "tests_count": len(instrument.TESTS),
+        "marked_on": _("the affected leg") if side in ("left", "right") else _("both legs"),
         "axis1": axis1,
         "limits": _limit_grid(answers),
         "narrative": narrative,

@@ -684,10 +684,12 @@ CATEGORY_TEXTS: dict[Category, tuple[str, str, str]] = {
     Category.PARTLY_CONSISTENT: (
         gettext_noop("Your answers partly fit the pattern"),
         gettext_noop(
-            "Some parts of the working definition fit and others are still open, often "
-            "because a clinician has not yet ruled out common causes."
+            "Some parts of the working definition fit your answers and others are still open "
+            "or fit only partly. The summary shows which, and why."
         ),
-        gettext_noop("Bring the summary to your doctor; an examination can settle the open parts."),
+        gettext_noop(
+            "Bring the summary to your doctor, who can look at the parts that are still open."
+        ),
     ),
 }
 

@@ -535,6 +535,7 @@ def result_context(result: Result) -> dict[str, Any]:
         "meaning": _(explanations["category"]),
         "next_step": _(result.next_step),
         "urgent": result.category.value == "urgent_care",
+        "core_part_missing": result.category.value == "not_consistent",
         "flag_groups": [
             {
                 "severity": severity.value,

@@ -11,7 +11,14 @@ from django.utils.html import escape
 from screening import journey
 from screening.models import Draft, Submission
 from screening.scoring import score
-from tests.journey_helpers import EXPECTED_ANSWERS, STEP_POSTS, code_of, complete_steps
+from tests.journey_helpers import (
+    EXPECTED_ANSWERS,
+    STEP_POSTS,
+    code_of,
+    complete_steps,
+    link_browser,
+)
+from tests.reviewers import make_submission
 
 
 def step_url(step_id: str) -> str:
@@ -373,6 +380,23 @@ def test_submit_stores_consent_and_a_result_equal_to_score(client):
     assert "not a diagnosis" in text
     assert "%" not in text.split("<main", 1)[1]
     assert f"/r/{submission.public_id}/summary.pdf" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("coordination_loss", "core_part_missing"), [("never", True), ("always", False)]
+)
+def test_the_result_page_shows_the_working_definition_first_as_it_decides(
+    client, coordination_loss, core_part_missing
+):
+    """A result that does not fit the definition but supports several criteria must
+    not read as two opposite signals: the page says which one decided."""
+    submission = make_submission(coordination_loss=coordination_loss)
+    assert (submission.category == "not_consistent") is core_part_missing
+    link_browser(client, submission)
+    text = client.get("/result/").content.decode()
+    assert text.index("<h2>The working definition") < text.index("<h2>The eight criteria")
+    assert ("which is checked first" in text) is core_part_missing
 
 
 @pytest.mark.django_db

@@ -15,3 +15,4 @@ def test_about_cites_the_sources(client):
     assert "McClinton" in text and "688-697" in text
     assert "Albanese" in text and "863" in text
     assert "loss of leg coordination while running" in text
+    assert "Running with Dystonia" in text  # instrument.md names seeds/003 (self-checks)

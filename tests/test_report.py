@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 from pypdf import PdfReader
 
-from screening import questions, report, scoring
+from screening import instrument, questions, report, scoring
 from screening.instrument import LIMIT_ACTIVITIES, validate
 from screening.models import Submission, pdf_cache_key
 from tests.examples import MINIMAL
@@ -167,8 +167,22 @@ def test_tests_already_done_stand_beside_the_tests_the_flags_suggest():
     ]
     assert [line for line in expected if line in done] == expected
     assert flat(report.item_label("test_mri_hip")) not in done
-    nothing = pdf_text(report.render_pdf(answers(), on=DAY))
-    assert "None of the six tests asked about" in nothing
+    assert "3 of the 6 tests asked about were not answered" in done  # not mri_hip
+
+
+def test_no_test_done_and_no_answer_about_tests_are_told_apart():
+    """A runner who skipped the test questions has not said that no test was done."""
+
+    def tests_block(vignette):
+        text = pdf_text(report.render_pdf(vignette, on=DAY))
+        done = text.split("Tests already done, as the runner reports them", 1)[1]
+        return done.split("Before any planned invasive procedure", 1)[0]
+
+    blank = tests_block(answers(**{test: None for test in instrument.TESTS}))
+    assert "The runner gave no answer about the six tests" in blank
+    none_done = tests_block(answers(**{test: "not_done" for test in instrument.TESTS}))
+    assert "No test among the six asked about" in none_done
+    assert "not answered" not in none_done
 
 
 def test_a_question_ending_in_a_full_stop_meets_its_answer_with_a_colon_only():
@@ -178,7 +192,7 @@ def test_a_question_ending_in_a_full_stop_meets_its_answer_with_a_colon_only():
     assert re.search(r"\w: ", text)
 
 
-@pytest.mark.parametrize(("examined", "words"), [(1, "c4 needs"), (2, "c3, c4 need")])
+@pytest.mark.parametrize(("examined", "words"), [(1, "c4 needs"), (2, "c3 and c4 need")])
 def test_criteria_left_to_the_examiner_are_named_in_good_grammar(examined, words):
     ortho = "not_examined" if examined == 2 else "nothing_found"
     vignette = answers(exam_ortho=ortho, exam_neuro="not_done")
@@ -220,6 +234,47 @@ def test_the_d7_row_says_a_hidden_question_was_not_asked():
     d7 = text.split("d7", 1)[1].split("Criteria for runner", 1)[0]
     assert f"{flat(label('diagnosis_explains'))} not asked" in d7
     assert "not answered" not in d7
+
+
+def test_urgent_flags_are_titled_for_emergency_care_and_the_sources_are_all_cited():
+    vignette_answers, _category = VIGNETTES["urgent_with_exclusions"]
+    text = flat(pdf_text(report.render_pdf(vignette_answers, on=DAY)))
+    # acute_limb asks for emergency assessment, not only same-day (instrument.md).
+    assert "Urgent: emergency or same-day assessment" in text
+    assert "Assess each urgent flag the same day, or at once where it says emergency" in text
+    assert "was told" not in text  # a command-line render told the runner nothing
+    assert "Hatched: a region the runner marked (on both legs)" in text
+    # instrument.md: cite seeds/001, McClinton & Heiderscheit 2012 and seeds/003.
+    assert "Davis J. Searching for answers on loss of leg coordination" in text
+    assert "McClinton S, Heiderscheit BC" in text
+    assert "Running with Dystonia" in text
+
+
+@pytest.mark.parametrize(("numbness", "points_to_flags"), [("no", False), ("yes", True)])
+def test_the_next_step_points_to_flags_only_when_there_are_some(numbness, points_to_flags):
+    vignette = answers(coordination_loss="never", numbness=numbness)
+    result = scoring.score(vignette)
+    assert result.category is scoring.Category.NOT_CONSISTENT
+    assert bool(result.flags) is points_to_flags
+    text = flat(pdf_text(report.render_pdf(vignette, on=DAY), slice(0, 1)))
+    assert "Look for another cause of the symptoms." in text
+    assert ("The flags below list tests to discuss." in text) is points_to_flags
+
+
+def test_axis_i_says_isolated_of_symptoms_beyond_the_legs_and_how_many_were_blank():
+    vignette = answers(numbness="yes", rest_tremor="no")  # parkinsonism, other_neuro blank
+    assert scoring.score(vignette).axis1.associated_features == "isolated"
+    text = flat(pdf_text(report.render_pdf(vignette, on=DAY)))
+    axis = text.split("Classification, axis I", 1)[1]
+    assert "Isolated (no rest tremor, parkinsonism or neurological symptom beyond the legs" in axis
+    assert "(2 of its 3 questions not answered)" in axis
+
+
+def test_no_answer_is_set_apart_from_an_answer_and_explained_in_the_key():
+    html = report.render_html(report.context_for(answers(), reference="R", on=DAY, saved=False))
+    assert '<span class="a a-none">not answered</span>' in html
+    assert '<span class="a a-none">not asked</span>' in html
+    assert "left blank by the runner" in html and "the form did not show the question" in html
 
 
 def test_the_embedded_json_equals_the_api_result_for_the_same_answers(client):
