@@ -6,10 +6,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# WeasyPrint's native libraries (Pango, HarfBuzz subsetting) and the fonts the PDF uses.
+# WeasyPrint's native libraries (Pango, HarfBuzz subsetting) and the fonts the PDF
+# uses: DejaVu, and fallbacks so that a runner's words in any script are printed
+# (Droid Sans Fallback for CJK, Unifont for the rest), as in the Makefile's FONTS.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+      fonts-dejavu-core fonts-droid-fallback fonts-unifont \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

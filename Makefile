@@ -30,8 +30,11 @@ $(AXE): package.json package-lock.json
 
 # Debian packages the tests use: chromium (browser tests), poppler-utils
 # (pdftoppm/pdftotext for the PDF tests), and WeasyPrint's Pango/HarfBuzz and
-# DejaVu fonts. Installed when missing if we are root; otherwise named.
-DEBS := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# fonts: DejaVu, with Droid Sans Fallback (CJK) and Unifont (every other script,
+# emoji in outline) for the runner's own words that DejaVu cannot draw.
+# Installed when missing if we are root; otherwise named.
+FONTS := fonts-dejavu-core fonts-droid-fallback fonts-unifont
+DEBS := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 $(FONTS)
 
 # $(call debian-packages,PACKAGES): install the missing ones if we are root, otherwise name them.
 define debian-packages

@@ -139,10 +139,13 @@ def test_it_builds_from_python_311_slim_as_a_non_root_user():
     assert users and users[-1] not in ("root", "0")
 
 
-def test_it_installs_the_libraries_weasyprint_needs():
-    installs = " ".join(dockerfile_instructions("RUN "))
+def test_it_installs_the_libraries_weasyprint_needs_and_the_fonts_the_tests_use():
+    installs = " ".join(dockerfile_instructions("RUN ")).split()
     for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"):
         assert package in installs
+    # The PDF the image prints must draw what the tested PDF draws.
+    fonts = re.search(r"^FONTS := (.+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert fonts and set(fonts.group(1).split()) <= set(installs)
 
 
 def test_it_installs_exactly_the_locked_requirements():

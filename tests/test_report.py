@@ -13,6 +13,7 @@ import io
 import json
 import re
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -209,6 +210,21 @@ def test_it_puts_the_free_text_in_literally_and_escaped():
     # Lines may break after "http://"; apart from line breaks the text is verbatim.
     assert re.sub(r"\s", "", hostile) in re.sub(r"\s", "", text)
     assert b"root:x:0:0" not in pdf
+
+
+WORDS_IN_MANY_SCRIPTS = "中文 日本語 한국어 हिन्दी Ελληνικά Русский עברית"
+
+
+def test_the_runners_words_are_printed_in_any_script_not_as_empty_boxes():
+    """DejaVu has no CJK or Devanagari: the fallback fonts (Makefile FONTS) draw them,
+    so that the text a clinician reads (and copies) is what the runner wrote."""
+    pdf = report.render_pdf(answers(own_words=WORDS_IN_MANY_SCRIPTS), on=DAY)
+    assert WORDS_IN_MANY_SCRIPTS in flat(pdf_text(pdf))
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        fonts = subprocess.run(["pdffonts", file.name], capture_output=True, text=True).stdout
+    assert "Droid-Sans-Fallback" in fonts  # the CJK, drawn by a font that has it
 
 
 def test_it_leaves_out_questions_that_were_hidden_or_not_answered():
