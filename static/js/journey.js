@@ -3,7 +3,10 @@
  *    by the server from instrument.py (data-shown-when). A hidden question's
  *    answer is also cleared on the server, so this only saves a round trip.
  * 2. The error summary takes focus, so screen readers announce it (GOV.UK).
- * 3. A free-text box counts the characters left (GOV.UK's character count); it
+ * 3. A "Change" link from the check page opens the step at the question
+ *    (#field-...): its first control takes focus, so a keyboard or screen-reader
+ *    user lands on the answer to change, not at the top of the page.
+ * 4. A free-text box counts the characters left (GOV.UK's character count); it
  *    has no maxlength, which would cut a long paste without a word. The
  *    server refuses too long a text and shows it again whole. */
 (function () {
@@ -88,6 +91,13 @@
       form.addEventListener("input", function () { update(form); });
     });
     var summary = document.querySelector("[data-error-summary]");
-    if (summary) { summary.focus(); }
+    if (summary) {
+      summary.focus();
+    } else if (/^#field-[\w-]+$/.test(window.location.hash)) {
+      var question = document.getElementById(window.location.hash.slice(1));
+      var control = question && question.querySelector("input, textarea, select");
+      // After load: the browser's own move to the #fragment would take focus back.
+      if (control) { window.addEventListener("load", function () { control.focus(); }); }
+    }
   });
 })();

@@ -123,6 +123,17 @@ def test_a_keyboard_only_runner_completes_the_screening(page: Page, live_server)
     expect(page.locator("h1")).to_have_text(score(expected).headline)
 
 
+def test_a_change_link_puts_the_focus_on_the_answer_to_change(page: Page, live_server):
+    page.goto("/step/safety/")
+    for step_id in STEPS:
+        fill_with_mouse(page, STEP_POSTS[step_id])
+        save(page)
+    page.wait_for_url("**/check-your-answers/")
+    page.locator('a[href$="#field-onset_age"]').click()
+    page.wait_for_url("**/step/about/?return=review#field-onset_age")
+    expect(page.locator('input[name="onset_age"]')).to_be_focused()
+
+
 def test_an_urgent_answer_shows_the_help_page_first(page: Page, live_server):
     page.goto("/step/safety/")
     fill_with_mouse(page, {**STEP_POSTS["safety"], "sudden_weakness": "yes"})
