@@ -787,31 +787,47 @@ def filename_for(reference: str) -> str:
     return f"stride-screen-summary-{reference}.pdf"
 
 
-def cached_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes:
-    """The PDF of a stored submission, rendered once and then served from the cache.
-
-    One cache entry per submission, so that deleting the submission can delete
-    it (models.pdf_cache_key). The entry names the variant it holds: paper,
-    language and everything that can change the bytes without the submission
-    changing (report, scoring and instrument versions); another variant is
-    rendered and replaces it.
-    """
-    key = pdf_cache_key(submission.public_id)
-    variant = (
+def _variant(submission: Any, paper: str) -> tuple[str, ...]:
+    """Everything that can change a stored submission's PDF without the submission changing."""
+    return (
         REPORT_VERSION,
         scoring.SCORING_VERSION,
         submission.instrument_version,
         paper,
         translation.get_language() or "",
     )
-    cached = cache.get(key)
-    if cached is not None and cached[0] == variant:
-        return bytes(cached[1])
+
+
+def cached_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes | None:
+    """The stored submission's PDF from the cache, or None when it must be rendered.
+
+    One cache entry per submission, so that deleting the submission can delete
+    it (models.pdf_cache_key). The entry maps each variant rendered (paper and
+    language, under the current versions) to its bytes, so that asking for A4
+    and Letter in turn does not render each time.
+    """
+    entry = cache.get(pdf_cache_key(submission.public_id))
+    if not isinstance(entry, dict):
+        return None
+    pdf = entry.get(_variant(submission, paper))
+    return bytes(pdf) if pdf is not None else None
+
+
+def render_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes:
+    """Render a stored submission's PDF and keep it in the cache beside its other variants.
+
+    Variants of other versions are dropped: they can never be asked for again.
+    """
+    variant = _variant(submission, paper)
     pdf = render_pdf(
         submission.answers,
         reference=submission.reference,
         on=submission.created_on,
         paper=paper,
     )
-    cache.set(key, (variant, pdf), CACHE_TIMEOUT)
+    key = pdf_cache_key(submission.public_id)
+    entry = cache.get(key)
+    versions = variant[:3]
+    kept = {v: b for v, b in entry.items() if v[:3] == versions} if isinstance(entry, dict) else {}
+    cache.set(key, {**kept, variant: pdf}, CACHE_TIMEOUT)
     return pdf

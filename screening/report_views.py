@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from screening import audit, report
 from screening.models import AuditEntry, Submission
+from screening.ratelimit import refusal
 from screening.views import linked_hash
 
 
@@ -47,4 +48,12 @@ def submission_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if paper not in report.PAPER_SIZES:
         message = f"paper must be one of: {', '.join(report.PAPER_SIZES)}"
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-    return pdf_response(report.cached_submission_pdf(submission, paper), submission.reference)
+    pdf = report.cached_submission_pdf(submission, paper)
+    if pdf is None:
+        # A render costs about a second of a worker: limited like POST /api/v1/report,
+        # so that switching paper sizes in a loop cannot keep every worker busy.
+        refused = refusal("report", request)
+        if refused is not None:
+            return refused
+        pdf = report.render_submission_pdf(submission, paper)
+    return pdf_response(pdf, submission.reference)

@@ -17,9 +17,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -581,8 +582,25 @@ def test_a_repeated_download_is_served_from_the_cached_bytes(client):
     )
     assert client.get(url).getvalue() == first
     letter = client.get(url, {"paper": "letter"}).getvalue()
-    assert letter != first  # another key: rendered afresh, from the changed answers
+    assert letter != first  # another variant: rendered afresh, from the changed answers
     assert "ZZZZZZZZ" in pdf_text(letter)
+    # Both variants are kept: asking for each in turn renders neither again.
+    assert client.get(url).getvalue() == first
+    assert client.get(url, {"paper": "letter"}).getvalue() == letter
+
+
+@pytest.mark.django_db
+@override_settings(RATELIMITS={**settings.RATELIMITS, "report": "1/60"})
+def test_rendering_a_stored_pdf_is_rate_limited_but_a_cached_download_is_not(client):
+    """A render costs about a second of a worker; the cached bytes cost nothing."""
+    cache.clear()
+    submission = stored(VIGNETTES["typical_hip"][0])
+    link_browser(client, submission)
+    url = reverse("submission-pdf", args=[submission.public_id])
+    assert client.get(url).status_code == 200  # rendered: counts
+    refused = client.get(url, {"paper": "letter"})  # would render again
+    assert refused.status_code == 429 and "Retry-After" in refused
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]  # cached
 
 
 @pytest.mark.django_db
