@@ -11,7 +11,10 @@ still writes none of it. In particular:
 - no answer or resume code: an exception is logged with its type and stack
   frames, not its message (a validation or database error message can quote the
   value that caused it);
-- no time beyond the day: lines carry the date; their order gives the sequence.
+- no time beyond the day: lines carry the date; their order gives the sequence;
+- another library's line (WeasyPrint, fontTools...) keeps its message template
+  but not its arguments, and gunicorn's lines lose the client's address, the
+  path and anything gunicorn quotes from a bad request.
 """
 
 from __future__ import annotations
@@ -40,10 +43,25 @@ def route_of(request: Any) -> str:
 # listens on ("Listening at: http://127.0.0.1:8000").
 _CLIENT_ADDRESS = re.compile(r"(?<=ip=)\S+|\b\d{1,3}(?:\.\d{1,3}){3}\b(?!:\d)")
 _REQUESTED_PATH = re.compile(r"(?<=Error handling request).*", flags=re.S)
+# What gunicorn quotes from a bad request ("Invalid HTTP Header: 'User-Agent ...'")
+# is the client's own text.
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
 def _without_client_details(message: str) -> str:
-    return _CLIENT_ADDRESS.sub("[removed]", _REQUESTED_PATH.sub("", message))
+    message = _QUOTED.sub("'[removed]'", _REQUESTED_PATH.sub("", message))
+    return _CLIENT_ADDRESS.sub("[removed]", message)
+
+
+# Loggers whose messages are written in full; they are ours or reviewed for what
+# they say. Any other library's line keeps only its message template, without the
+# arguments: WeasyPrint, for one, names each character of the runner's text that
+# no font could draw.
+FULL_MESSAGE_LOGGERS = ("screening", "config", "django")
+
+
+def _is_full_message_logger(name: str) -> bool:
+    return any(name == root or name.startswith(f"{root}.") for root in FULL_MESSAGE_LOGGERS)
 
 
 class JsonFormatter(logging.Formatter):
@@ -67,8 +85,10 @@ class JsonFormatter(logging.Formatter):
                 line["status"] = status
         elif record.name.startswith("gunicorn"):
             line["message"] = _without_client_details(record.getMessage())
-        else:
+        elif _is_full_message_logger(record.name) or not record.args:
             line["message"] = record.getMessage()
+        else:
+            line["message"] = str(record.msg)
         for name in ALLOWED_EXTRA:
             if name in record.__dict__ and name not in line:
                 line[name] = record.__dict__[name]

@@ -128,6 +128,7 @@ def test_extra_fields_outside_the_allowed_list_are_dropped():
         ("Invalid request from ip=203.0.113.7: Invalid HTTP Header: 'Bad'", "203.0.113.7"),
         ("Invalid request from ip=2001:db8::7: Invalid HTTP Header: 'Bad'", "2001:db8::7"),
         ("Error handling request GET /r/0f1e2d3c/summary.pdf", "/r/0f1e2d3c/summary.pdf"),
+        ("Invalid request from ip=[::1]: Invalid HTTP Header: 'User-Agent Mozilla/5.0'", "Mozilla"),
     ],
 )
 def test_gunicorns_own_lines_lose_the_client_address_and_path(message, gone):
@@ -141,3 +142,16 @@ def test_gunicorns_listening_address_stays():
     message = "Listening at: http://127.0.0.1:8000 (12)"
     made = logging.LogRecord("gunicorn.error", logging.INFO, __file__, 1, message, None, None)
     assert json.loads(JsonFormatter().format(made))["message"] == message
+
+
+def test_another_librarys_line_keeps_its_template_but_not_what_a_runner_typed():
+    """WeasyPrint names each character of the runner's words that no font has."""
+    template = '.notdef glyph rendered for Unicode string unsupported by fonts: "%s" (%s)'
+    made = logging.LogRecord(
+        "weasyprint", logging.WARNING, __file__, 1, template, ("𠀀 my name", "U+20000"), None
+    )
+    parsed = json.loads(JsonFormatter().format(made))
+    assert parsed["message"] == template
+    assert "my name" not in json.dumps(parsed, ensure_ascii=False)
+    ours = logging.LogRecord("screening.x", logging.INFO, __file__, 1, "saved %s", ("step",), None)
+    assert json.loads(JsonFormatter().format(ours))["message"] == "saved step"
