@@ -122,8 +122,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Before anything reads the body: refuse oversized requests with 413.
-    "screening.middleware.BodySizeLimitMiddleware",
     # One JSON line per request (method, route pattern, status, duration), no IP.
     "screening.middleware.RequestLogMiddleware",
     # A database that cannot be reached gives the 503 page, not a traceback.
@@ -139,6 +137,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before anything reads the body (the views, and CSRF's process_view, come
+    # after every middleware here): refuse oversized requests with 413. This
+    # late, the 413 gets the log line, the CSP, no-store and frame denial too.
+    "screening.middleware.BodySizeLimitMiddleware",
     # Last, as django-axes requires: refuses a locked-out username with 429.
     "axes.middleware.AxesMiddleware",
 ]

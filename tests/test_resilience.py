@@ -140,6 +140,10 @@ def test_an_oversized_form_post_is_refused_with_413_and_nothing_saved(client):
     assert response.status_code == 413
     assert "too much to send" in response.content.decode()
     assert Draft.objects.count() == 0
+    # Answered late enough in the middleware chain to carry every page's headers.
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert "no-store" in response["Cache-Control"]
 
 
 @pytest.mark.django_db
