@@ -8,7 +8,9 @@ number of rows.
 
 CSV cells that a spreadsheet would run as a formula (starting with ``=``,
 ``+``, ``-``, ``@``, a tab or a carriage return) get a leading apostrophe,
-as OWASP recommends for CSV injection.
+as OWASP recommends for CSV injection; so do cells starting with a space or a
+line break (a spreadsheet may trim them off first) or with a full-width
+``＝ ＋ － ＠`` (which some spreadsheets read as the ASCII sign).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from screening import fhir
 from screening.instrument import ITEMS, Kind
 
 CHUNK_SIZE = 2000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", " ", "＝", "＋", "－", "＠")
 BAND_YEARS = 5
 
 FREE_TEXT_ITEMS = tuple(item_id for item_id, item in ITEMS.items() if item.kind is Kind.TEXT)

@@ -83,7 +83,18 @@ def test_free_text_is_left_out_unless_a_steward_asks(reviewer_client, steward_cl
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "text", ['=HYPERLINK("http://x.example","y")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    "text",
+    [
+        '=HYPERLINK("http://x.example","y")',
+        "+1+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        " =1+1",  # a spreadsheet that trims leading spaces would see a formula
+        "\n=1+1",
+        "＝1+1",  # full-width equals sign
+    ],
 )
 def test_csv_cells_that_look_like_formulas_are_neutralised(steward_client, text):
     make_submission(own_words=text)
@@ -155,6 +166,9 @@ def test_postgresql_copy_writes_the_same_csv_as_python():
         "two\nlines\r\nand a\ttab",
         "a bare\rcarriage return",
         "=1+1",
+        " =1+1",
+        "\n@cmd",
+        "＋1",
         "\tstarts with a tab",
         "-3 km",
         "ünïcödé ✓ and a ; semicolon",
