@@ -338,9 +338,8 @@ def questionnaire_response(
 ) -> dict[str, Any]:
     """Answers as a ``QuestionnaireResponse``: completed, dated to the day, no subject.
 
-    Every answer given is carried, because the result was scored from exactly
-    these answers. Clean answers hold none to a question the form would hide
-    (``instrument.validate`` drops them), so the response obeys its own enableWhen.
+    Every answer given is carried, even one to a question that the form would
+    have hidden, because the result was scored from exactly these answers.
     """
     groups = []
     for group_id, items in layout():

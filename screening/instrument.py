@@ -373,11 +373,8 @@ def _check_item(item: Item, value: object) -> tuple[object, list[ItemError]]:
 def validate(raw: object) -> dict[str, Any]:
     """Turn a raw answers object into clean answers, or raise :class:`AnswersInvalid`.
 
-    Clean answers hold only answered items that the runner would have been
-    asked: ``None``, an empty list and blank text count as not answered and are
-    dropped, and so are answers to questions the other answers hide (as the web
-    form never shows them), so that the API, the command line and the web give
-    one result for the same answers. Multi answers come back in the
+    Clean answers hold only answered items: ``None``, an empty list and blank
+    text count as not answered and are dropped; multi answers come back in the
     instrument's code order, so that equal answers compare equal.
 
     >>> try:
@@ -401,7 +398,6 @@ def validate(raw: object) -> dict[str, Any]:
             errors[item_id] = problems
         elif clean_value is not None:
             clean[item_id] = clean_value
-    clean = drop_hidden(clean)
     for item_id in REQUIRED_ITEM_IDS:
         if item_id not in clean and item_id not in errors:
             errors[item_id] = [ItemError(ErrorCode.REQUIRED, "is required")]

@@ -167,7 +167,7 @@ def save_step(draft: Draft, step_id: str, step_answers: Mapping[str, Any]) -> Dr
 def check(answers: Mapping[str, Any]) -> dict[str, list[str]]:
     """Problems that stop a submit, as step id -> item ids (empty when all is well)."""
     try:
-        validate(answers)
+        validate(drop_hidden(answers))
     except AnswersInvalid as error:
         problems: dict[str, list[str]] = {}
         for item_id in error.errors:
@@ -189,7 +189,7 @@ def submit(draft: Draft, *, share_for_research: bool) -> Submission:
     existing = Submission.objects.filter(code_hash=draft.code_hash).first()
     if existing is not None:
         return existing
-    answers = validate(draft.answers)
+    answers = validate(drop_hidden(draft.answers))
     fields = Submission.fields_from(answers)
     try:
         with transaction.atomic():

@@ -339,10 +339,15 @@ class AnswerLine:
 
 
 def _answer_text_or_why_not(item_id: str, answers: Mapping[str, Any]) -> str:
+    shown = instrument.ITEMS[item_id].is_shown(answers)
     if item_id in answers:
-        return answer_text(item_id, answers[item_id])
+        text = answer_text(item_id, answers[item_id])
+        # Only answers sent to the API or the command line can do this: scored as
+        # given (instrument.md), but the clinician should know no runner saw it
+        # asked (for diagnosis_explains: no examination or test was reported).
+        return text if shown else f"{text} {_('(given, though the form would not have asked it)')}"
     # A question its conditions kept from the runner was never skipped by them.
-    return _("not answered") if instrument.ITEMS[item_id].is_shown(answers) else _("not asked")
+    return _("not answered") if shown else _("not asked")
 
 
 def _answer_lines(answers: Mapping[str, Any], item_ids: tuple[str, ...]) -> list[AnswerLine]:

@@ -294,6 +294,16 @@ def test_no_answer_is_set_apart_from_an_answer_and_explained_in_the_key():
     assert "left blank by the runner" in html and "the form did not show the question" in html
 
 
+def test_a_rule_row_says_when_its_answer_was_one_the_form_would_not_ask():
+    """Answers sent to the API or `screen` may hold diagnosis_explains without an
+    examination or a test: scored as given, but not passed off as the runner's."""
+    text = flat(pdf_text(report.render_pdf(answers(diagnosis_explains="no"), on=DAY)))
+    d7 = text.split("d7", 1)[1].split("Criteria for runner", 1)[0]
+    assert "No (given, though the form would not have asked it)" in d7
+    examined = answers(exam_neuro="normal", diagnosis_explains="no")
+    assert "would not have asked" not in flat(pdf_text(report.render_pdf(examined, on=DAY)))
+
+
 def test_the_embedded_json_equals_the_api_result_for_the_same_answers(client):
     vignette_answers, _category = VIGNETTES["foot_prompt"]
     api = client.post("/api/v1/score", vignette_answers, content_type="application/json")

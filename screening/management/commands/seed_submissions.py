@@ -3,7 +3,7 @@
 Each submission's answers are drawn item by item from instrument v1 with
 plausible frequencies (mostly runners whose story fits the working
 definition, some with warning signs or another likely cause), cleaned with
-``instrument.validate`` and scored by ``score()`` through
+``instrument.validate(drop_hidden(...))`` and scored by ``score()`` through
 ``Submission.fields_from``: nothing is computed here that scoring owns.
 
 Speed: two worker processes draw and score rows, the parent streams them into
@@ -29,7 +29,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from screening.instrument import LIMIT_ACTIVITIES, TESTS, validate
+from screening.instrument import LIMIT_ACTIVITIES, TESTS, drop_hidden, validate
 from screening.models import REFERENCE_ALPHABET, Submission
 
 CHUNK = 5_000
@@ -210,7 +210,7 @@ def draw_answers(rng: random.Random) -> dict[str, Any]:
 
 
 def draw_row(rng: random.Random, today: datetime.date) -> dict[str, Any]:
-    answers = validate(draw_answers(rng))
+    answers = validate(drop_hidden(draw_answers(rng)))
     day = today - datetime.timedelta(days=rng.randrange(SPREAD_DAYS))
     return {
         **Submission.fields_from(answers),
@@ -262,7 +262,7 @@ def _profiles(task: tuple[int, int]) -> list[str]:
     rng = random.Random(seed)
     profiles = []
     for _ in range(count):
-        answers = validate(draw_answers(rng))
+        answers = validate(drop_hidden(draw_answers(rng)))
         fields = {
             **Submission.fields_from(answers),
             "share_for_research": True,
