@@ -224,8 +224,12 @@ def _render_step(
     saved: dict[str, Any],
     to_review: bool,
     status: int = 200,
+    mark: str | None = None,
 ) -> HttpResponse:
-    """The step page; ``form`` is None when a remembered blank form is shown."""
+    """The step page; ``form`` is None when a remembered blank form is shown.
+
+    ``mark`` overrides the screening mark the page posts back (see _screening_mark).
+    """
     step = journey.STEP_BY_ID[step_id]
     previous = journey.previous_step(step_id)
     context = {
@@ -242,7 +246,7 @@ def _render_step(
         "to_review": to_review,
         "may_skip": _may_skip(step_id, saved),
         "code": _shown_code(request),
-        "screening_mark": _screening_mark(request),
+        "screening_mark": _screening_mark(request) if mark is None else mark,
     }
     return render(request, "screening/step.html", context, status=status)
 
@@ -257,38 +261,33 @@ def _may_skip(step_id: str, saved: dict[str, Any]) -> bool:
 def step(request: HttpRequest, step_id: str) -> HttpResponse:
     if step_id not in journey.STEP_BY_ID:
         raise Http404
-    if request.method == "POST" and _posted_for_another_screening(request):
+    to_review = (request.GET.get("return") or request.POST.get("return")) == "review"
+    posted = request.method == "POST"
+    if posted and _posted_for_another_screening(request):
         # A tab opened before another one started or resumed a different
-        # screening in this browser: saving would mix two runs' answers.
-        form = FORMS[step_id](request.POST, saved={})
-        return _step_again(request, step_id, form, {}, OTHER_SCREENING, status=CONFLICT)
+        # screening in this browser: saving would mix two runs' answers. The
+        # page keeps its own mark, so that pressing Save again is refused again.
+        mark = request.POST["screening"]
+        return _not_saved(request, step_id, OTHER_SCREENING, to_review=to_review, mark=mark)
     draft = _draft(request)
     if draft is None:
         # A finished screening stays linked; a new one begins with "Start" (/start/).
         if _submission(request) is not None:
-            if request.method == "POST":
-                form = FORMS[step_id](request.POST, saved={})
-                return _step_again(request, step_id, form, {}, ALREADY_SENT, status=CONFLICT)
+            if posted:
+                return _not_saved(request, step_id, ALREADY_SENT, to_review=to_review)
             return redirect("journey-result")
         if step_id != journey.STEP_IDS[0]:
-            if request.method == "POST":
-                form = FORMS[step_id](request.POST, saved={})
-                if linked_hash(request) is None:
-                    return _step_again(request, step_id, form, {}, NO_DRAFT_HERE, status=BAD_INPUT)
-                # The code in this browser opens nothing any more: deleted (perhaps
-                # on another device) or expired. It is no use to show it or ask for it.
-                request.COOKIES.pop(CODE_COOKIE)  # so that this page shows no code box
-                why = DRAFT_GONE % {"days": journey.KEEP_DAYS}
-                return _unlink(_step_again(request, step_id, form, {}, why, status=BAD_INPUT))
-            return redirect("journey-step", step_id=journey.STEP_IDS[0])
+            if not posted:
+                return redirect("journey-step", step_id=journey.STEP_IDS[0])
+            if linked_hash(request) is None:
+                return _not_saved(request, step_id, NO_DRAFT_HERE, status=BAD_INPUT)
+            return _draft_gone(request, step_id, to_review=to_review)
     completed = draft.completed_steps if draft else []
     saved = draft.answers if draft else {}
-    to_review = (request.GET.get("return") or request.POST.get("return")) == "review"
     form_class = FORMS[step_id]
     if not journey.may_open(step_id, completed):
-        if request.method == "POST" and draft is not None:
-            form = form_class(request.POST, saved=saved)
-            return _step_again(request, step_id, form, saved, NOT_OPEN_YET, status=CONFLICT)
+        if posted and draft is not None:
+            return _not_saved(request, step_id, NOT_OPEN_YET, saved=saved, to_review=to_review)
         return HttpResponseRedirect(_where_to_continue(draft)) if draft else redirect("home")
     if request.method == "GET":
         key = _blank_key(form_class, saved)
@@ -323,22 +322,18 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         # Starting a draft is rate limited; saving the later steps of one's own is not.
         refused = refusal("draft", request)
         if refused is not None:
-            if urgent_flags(step_answers):
-                # Emergencies are answered first, saved or not.
-                return _help_page(request, step_answers, _step_url(step_id), saved=False)
             # Nothing is saved yet: the step comes back with what the runner chose.
             why = _not_saved_yet(refused)
-            response = _step_again(
-                request, step_id, form, saved, why, status=429, to_review=to_review
-            )
-            response["Retry-After"] = refused["Retry-After"]
+            response = _not_saved(request, step_id, why, status=429, to_review=to_review)
+            if response.status_code == 429:  # not the urgent advice
+                response["Retry-After"] = refused["Retry-After"]
             return response
         draft, new_code = journey.start_draft()
     if journey.save_step(draft, step_id, step_answers) is None:
         # Submitted or deleted in another tab since this request read it.
-        form = form_class(request.POST, saved={})
-        why = ALREADY_SENT if _submission(request) else DRAFT_GONE % {"days": journey.KEEP_DAYS}
-        return _step_again(request, step_id, form, {}, why, status=CONFLICT)
+        if _submission(request) is not None:
+            return _not_saved(request, step_id, ALREADY_SENT, to_review=to_review)
+        return _draft_gone(request, step_id, to_review=to_review)
     response = HttpResponseRedirect(_after_step(draft, step_id, to_review=to_review))
     return _link(response, new_code) if new_code else response
 
@@ -352,14 +347,49 @@ def _step_again(
     *,
     status: int,
     to_review: bool = False,
+    mark: str | None = None,
 ) -> HttpResponse:
     """The step shown again with what was posted, when it could not be saved, and why."""
     form.is_valid()  # a form must be cleaned before an error can be added
     form.add_error(None, why)
     html = form_html(form, saved)
     return _render_step(
-        request, step_id, form, html, saved=saved, to_review=to_review, status=status
+        request, step_id, form, html, saved=saved, to_review=to_review, status=status, mark=mark
     )
+
+
+def _not_saved(
+    request: HttpRequest,
+    step_id: str,
+    why: str | Promise,
+    *,
+    status: int = CONFLICT,
+    saved: dict[str, Any] | None = None,
+    to_review: bool = False,
+    mark: str | None = None,
+) -> HttpResponse:
+    """A posted step that cannot be saved where it was meant to go.
+
+    An urgent "yes" on it is answered first, saved or not (docs/clinical-safety.md
+    H1); otherwise the page comes back with what was posted, and why.
+    """
+    saved = saved or {}
+    form = FORMS[step_id](request.POST, saved=saved)
+    form.is_valid()
+    readable = {k: v for k, v in form.answers().items() if v is not None}
+    if urgent_flags(readable):
+        return _help_page(request, readable, _step_url(step_id, to_review=to_review), saved=False)
+    return _step_again(
+        request, step_id, form, saved, why, status=status, to_review=to_review, mark=mark
+    )
+
+
+def _draft_gone(request: HttpRequest, step_id: str, *, to_review: bool) -> HttpResponse:
+    """The code in this browser opens nothing any more: deleted (perhaps on another
+    device) or expired. It is no use to show it or ask for it again."""
+    request.COOKIES.pop(CODE_COOKIE, None)  # so that this page shows no code box
+    why = DRAFT_GONE % {"days": journey.KEEP_DAYS}
+    return _unlink(_not_saved(request, step_id, why, to_review=to_review))
 
 
 def _not_saved_yet(refused: HttpResponse) -> str:

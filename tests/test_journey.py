@@ -21,8 +21,8 @@ from tests.journey_helpers import (
 from tests.reviewers import make_submission
 
 
-def step_url(step_id: str) -> str:
-    return f"/step/{step_id}/"
+def step_url(step_id: str, to_review: bool = False) -> str:
+    return f"/step/{step_id}/" + ("?return=review" if to_review else "")
 
 
 def the_draft() -> Draft:
@@ -200,7 +200,7 @@ def test_a_step_saved_after_its_answers_were_deleted_elsewhere_says_so(client):
     assert not Draft.objects.exists()
     typed = "It started after a marathon."
     response = client.post(step_url("narrative"), {"own_words": typed, "what_helped": ""})
-    assert response.status_code == 400
+    assert response.status_code == 409
     text = response.content.decode()
     assert "no longer here: they were deleted" in text and typed in text
     assert 'class="resume-code' not in text  # the dead code is neither shown nor kept
@@ -286,6 +286,34 @@ def test_an_old_tab_of_an_earlier_screening_is_not_saved_into_the_new_one(client
     earlier = Draft.objects.get(code_hash=journey.hash_code(earlier_code))
     assert earlier.answers["age"] == EXPECTED_ANSWERS["age"]  # untouched as well
     assert code_of(client) != earlier_code
+    # The page keeps tab A's mark: pressing Save on it again is refused again.
+    assert screening_mark(response) == tab_a_mark
+    again = client.post(step_url("about"), {**posted, "screening": screening_mark(response)})
+    assert again.status_code == 409
+    newer.refresh_from_db()
+    assert "age" not in newer.answers
+
+
+@pytest.mark.django_db
+def test_an_urgent_yes_on_a_page_that_cannot_be_saved_still_gets_the_help_page_first(client):
+    complete_steps(client, until="about")
+    tab_a_mark = screening_mark(client.get(step_url("safety", to_review=True)))
+    client.post("/start/")  # another tab starts a new screening
+    client.post(step_url("safety"), STEP_POSTS["safety"])
+    urgent = {**STEP_POSTS["safety"], "acute_limb": "yes", "screening": tab_a_mark}
+    response = client.post(step_url("safety"), urgent)
+    assert response.status_code == 200
+    assert "Get medical help today" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_page_not_saved_from_the_check_page_still_goes_back_to_it(client):
+    complete_steps(client)
+    client.post("/consent/", {})
+    posted = {**STEP_POSTS["narrative"], "return": "review"}
+    response = client.post(step_url("narrative", to_review=True), posted)
+    assert response.status_code == 409
+    assert 'name="return" value="review"' in response.content.decode()
 
 
 @pytest.mark.django_db
