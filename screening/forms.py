@@ -117,7 +117,10 @@ class TextField(forms.CharField):
         limit = attrs.pop("maxlength", None)
         if limit is not None:
             attrs["data-maxlength"] = limit
+            # One and other forms, as English needs; journey.js picks by the number.
+            attrs["data-count-left-one"] = _("You have 1 character left")
             attrs["data-count-left"] = _("You have %(n)s characters left")
+            attrs["data-count-over-one"] = _("You have 1 character too many")
             attrs["data-count-over"] = _("You have %(n)s characters too many")
         return attrs
 

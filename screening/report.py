@@ -307,8 +307,11 @@ CLINICIAN_TEXTS: dict[scoring.Category, tuple[str, str, str]] = {
 }
 
 
-# After "Look for another cause", only when the flags below do list tests.
-FLAG_TESTS_BELOW = gettext_noop("The flags below list tests to discuss.")
+# not_consistent's next step when the flags below do list tests (one whole
+# sentence, so that a translation need not glue two together).
+NOT_CONSISTENT_NEXT_WITH_FLAGS = gettext_noop(
+    "Look for another cause of the symptoms; the flags below list tests to discuss."
+)
 
 
 def and_join(words: Sequence[str]) -> str:
@@ -498,9 +501,8 @@ def context_for(
     ]
     pressing = [g for g in flag_groups if g["severity"] in ("urgent", "prompt")]
     headline, meaning, next_step = CLINICIAN_TEXTS[result.category]
-    next_step = _(next_step)
     if result.category is scoring.Category.NOT_CONSISTENT and result.flags:
-        next_step = f"{next_step} {_(FLAG_TESTS_BELOW)}"
+        next_step = NOT_CONSISTENT_NEXT_WITH_FLAGS
     # Beside the tests the flags suggest, so that none is ordered again unseen.
     tests_done = _answer_lines(
         answers, tuple(t for t in instrument.TESTS if answers.get(t) not in (None, "not_done"))
@@ -544,7 +546,7 @@ def context_for(
         "category": result.category.value,
         "headline": _(headline),
         "category_text": _(meaning),
-        "next_step": next_step,
+        "next_step": _(next_step),
         "verdict": _(VERDICT_WORDS[result.verdict]),
         "unmet_parts": [row["id"][:2] for row in components if row["status"] == "not_met"],
         "pressing_groups": pressing,

@@ -35,15 +35,11 @@ def pdf_response(pdf: bytes, reference: str) -> HttpResponse:
 def submission_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     submission = get_object_or_404(Submission, public_id=public_id)
     runners_own = submission.code_hash is not None and linked_hash(request) == submission.code_hash
-    if not runners_own:
-        # Staff see what they see in the admin: shared submissions only.
-        if not (
-            request.user.has_perm("screening.view_submission") and submission.share_for_research
-        ):
-            raise Http404
-        audit.record(
-            request, AuditEntry.Action.VIEW, object_ref=submission.reference, query="", detail="PDF"
-        )
+    # Staff see what they see in the admin: shared submissions only.
+    shared = submission.share_for_research
+    staff_may_see = shared and request.user.has_perm("screening.view_submission")
+    if not (runners_own or staff_may_see):
+        raise Http404
     paper = request.GET.get("paper", report.DEFAULT_PAPER)
     if paper not in report.PAPER_SIZES:
         message = f"paper must be one of: {', '.join(report.PAPER_SIZES)}"
@@ -56,4 +52,9 @@ def submission_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
         if refused is not None:
             return refused
         pdf = report.render_submission_pdf(submission, paper)
+    if not runners_own:
+        # Audited once the PDF is on its way, not for a refused request.
+        audit.record(
+            request, AuditEntry.Action.VIEW, object_ref=submission.reference, query="", detail="PDF"
+        )
     return pdf_response(pdf, submission.reference)

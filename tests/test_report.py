@@ -274,8 +274,8 @@ def test_the_next_step_points_to_flags_only_when_there_are_some(numbness, points
     assert result.category is scoring.Category.NOT_CONSISTENT
     assert bool(result.flags) is points_to_flags
     text = flat(pdf_text(report.render_pdf(vignette, on=DAY), slice(0, 1)))
-    assert "Look for another cause of the symptoms." in text
-    assert ("The flags below list tests to discuss." in text) is points_to_flags
+    assert "Look for another cause of the symptoms" in text
+    assert ("the flags below list tests to discuss." in text) is points_to_flags
 
 
 def test_axis_i_says_isolated_of_symptoms_beyond_the_legs_and_how_many_were_blank():

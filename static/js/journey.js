@@ -67,14 +67,17 @@
     box.parentNode.insertBefore(spoken, box.nextSibling);
     box.parentNode.insertBefore(shown, box.nextSibling);
     var pause = null;
+    // Characters as the server counts them (code points): an emoji is one, not two.
+    function length() { return Array.from(box.value).length; }
     function message() {
-      var left = limit - box.value.length;
-      var template = box.getAttribute(left < 0 ? "data-count-over" : "data-count-left");
-      return template.replace("%(n)s", String(Math.abs(left)));
+      var left = limit - length();
+      var name = (left < 0 ? "data-count-over" : "data-count-left") +
+        (Math.abs(left) === 1 ? "-one" : "");
+      return box.getAttribute(name).replace("%(n)s", String(Math.abs(left)));
     }
     function show() {
       shown.textContent = message();
-      shown.classList.toggle("char-count-over", box.value.length > limit);
+      shown.classList.toggle("char-count-over", length() > limit);
       clearTimeout(pause);
       pause = setTimeout(function () { spoken.textContent = message(); }, 1000);
     }

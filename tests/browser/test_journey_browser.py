@@ -194,6 +194,8 @@ def test_a_long_paste_is_counted_not_cut_and_comes_back_whole(page: Page, live_s
     expect(box).to_have_value(long_text)
     box.fill(long_text[:1990])
     expect(count).to_have_text("You have 10 characters left")
+    box.fill("🏃" * 1999)  # one character each, as the server counts them
+    expect(count).to_have_text("You have 1 character left")
 
 
 def test_the_script_runs_under_the_csp_and_hides_a_question_without_a_round_trip(
