@@ -45,7 +45,7 @@ _CLIENT_ADDRESS = re.compile(r"(?<=ip=)\S+|\b\d{1,3}(?:\.\d{1,3}){3}\b(?!:\d)")
 _REQUESTED_PATH = re.compile(r"(?<=Error handling request).*", flags=re.S)
 # What gunicorn quotes from a bad request ("Invalid HTTP Header: 'User-Agent ...'")
 # is the client's own text.
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 
 def _without_client_details(message: str) -> str:

@@ -129,6 +129,7 @@ def test_extra_fields_outside_the_allowed_list_are_dropped():
         ("Invalid request from ip=2001:db8::7: Invalid HTTP Header: 'Bad'", "2001:db8::7"),
         ("Error handling request GET /r/0f1e2d3c/summary.pdf", "/r/0f1e2d3c/summary.pdf"),
         ("Invalid request from ip=[::1]: Invalid HTTP Header: 'User-Agent Mozilla/5.0'", "Mozilla"),
+        ("Invalid HTTP Header: 'it\\'s Mozilla/5.0'", "Mozilla"),  # an escaped quote inside
     ],
 )
 def test_gunicorns_own_lines_lose_the_client_address_and_path(message, gone):
