@@ -24,8 +24,9 @@ from crispy_forms.utils import TEMPLATE_PACK, render_field
 from django import forms
 from django.core.exceptions import ValidationError
 from django.template import Context
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from screening import questions
@@ -132,6 +133,57 @@ class TextField(forms.CharField):
         return text.replace("\r\n", "\n")
 
 
+# Per form class, field, language and state (required, invalid): each option's
+# HTML before and after its " checked". Choices and labels only, never an answer,
+# so nothing a runner chose is kept; a few hundred entries at most.
+_option_parts: dict[tuple[Any, ...], tuple[tuple[str, str, str], ...]] = {}
+
+
+def _options_html(bound: forms.BoundField, *, required: bool) -> SafeString:
+    """A radio or checkbox group's options, as crispy's ``optgroups`` filter lists them.
+
+    Written here rather than by a loop in the template, and from remembered
+    parts: 18 groups of 4 options laid out afresh were most of the limits
+    step's render time.
+    """
+    widget = bound.field.widget
+    invalid = bool(bound.errors)
+    key = (type(bound.form), bound.html_name, bound.auto_id, get_language(), required, invalid)
+    parts = _option_parts.get(key)
+    if parts is None:
+        id_ = widget.attrs.get("id") or bound.auto_id
+        attrs = bound.build_widget_attrs({"id": id_} if id_ else {})
+        flags = (" required" if required else "") + (' aria-invalid="true"' if invalid else "")
+        parts = tuple(
+            (
+                str(option["value"]),
+                format_html(
+                    '<div class="form-check"><input type="{}" class="form-check-input" '
+                    'name="{}" value="{}" id="{}"',
+                    option["type"],
+                    bound.html_name,
+                    option["value"],
+                    option["attrs"]["id"],
+                ),
+                format_html(
+                    '{}><label class="form-check-label" for="{}">{}</label></div>',
+                    mark_safe(flags),  # noqa: S308 - fixed attribute names only
+                    option["attrs"]["id"],
+                    option["label"],
+                ),
+            )
+            for _group, options, _index in widget.optgroups(bound.html_name, [], attrs)
+            for option in options
+        )
+        _option_parts[key] = parts
+    chosen = set(widget.format_value(bound.value()))
+    return mark_safe(  # noqa: S308 - the parts were escaped by format_html
+        "\n".join(
+            f"{head}{' checked' if value in chosen else ''}{tail}" for value, head, tail in parts
+        )
+    )
+
+
 def _classes(*names: str) -> str:
     """CSS class names once each, in order (a widget may be rendered more than once)."""
     return " ".join(dict.fromkeys(" ".join(names).split()))
@@ -146,7 +198,8 @@ class Question(Field):
     keep GOV.UK's order (label or legend, hints, error, control), with
     aria-describedby naming each of them. A text box is rendered by Django with
     the attributes set here, as crispy's ``Field`` does; a group's options are
-    written by the template from crispy's ``optgroups``.
+    written by ``_options_html`` from the widget's optgroups, as crispy's filter
+    gives them to its templates.
     """
 
     def __init__(
@@ -186,10 +239,12 @@ class Question(Field):
             attrs = {"class": _classes(widget_class, "form-control", invalid)}
             if described:
                 attrs["aria-describedby"] = described
+        # As Django decides it: radios of a required question, never checkboxes.
+        required = "required" in bound.build_widget_attrs({})
         extra = {
             **(extra_context or {}),
-            # As Django decides it: radios of a required question, never checkboxes.
-            "required": "required" in bound.build_widget_attrs({}),
+            "required": required,
+            "options_html": _options_html(bound, required=required) if attrs is None else "",
             "legend": self.legend or bound.label,
             "inline": self.inline,
             "condition_hint": self.condition_hint,

@@ -1,5 +1,7 @@
 """Blank step forms are laid out once per worker; forms holding answers never are."""
 
+import re
+
 import pytest
 from crispy_forms.utils import render_crispy_form
 
@@ -63,3 +65,22 @@ def test_a_step_served_from_the_memo_is_the_same_page(client):
 
     assert without_token(first) == without_token(second)
     assert "worst_easy_trails" in second
+
+
+def test_the_remembered_option_parts_hold_no_answer_and_show_each_runners_own():
+    from screening import forms
+
+    forms._option_parts.clear()
+    first = {"worst_easy_road": "cannot", "sensations": ["aching", "weakness"]}
+    second = {"worst_easy_road": "limited"}
+    for saved in (first, second):
+        html = render_crispy_form(FORMS["limits"](saved=saved))
+        checked = re.findall(r'name="worst_easy_road" value="(\w+)" id="[^"]+" checked', html)
+        assert checked == [saved["worst_easy_road"]]
+    html = render_crispy_form(FORMS["symptoms"](saved=first))
+    assert re.findall(r'name="sensations" value="(\w+)" id="[^"]+" checked', html) == [
+        "aching",
+        "weakness",
+    ]
+    remembered = repr(forms._option_parts)
+    assert forms._option_parts and "checked" not in remembered
