@@ -305,13 +305,11 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
     else:
         form = form_class(request.POST, saved=saved)
         if not form.is_valid():
-            readable = {k: v for k, v in form.answers().items() if v is not None}
-            if urgent_flags(readable):
-                # A "yes" to a warning sign is answered at once, even if another
-                # question on the step is still blank; the step waits, unsaved.
-                return _help_page(
-                    request, readable, _step_url(step_id, to_review=to_review), saved=False
-                )
+            # A "yes" to a warning sign is answered at once, even if another
+            # question on the step is still blank; the step waits, unsaved.
+            urgent = _help_if_urgent(request, step_id, form, to_review=to_review)
+            if urgent is not None:
+                return urgent
             html = form_html(form, saved)
             return _render_step(
                 request, step_id, form, html, saved=saved, to_review=to_review, status=BAD_INPUT
@@ -338,24 +336,15 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
     return _link(response, new_code) if new_code else response
 
 
-def _step_again(
-    request: HttpRequest,
-    step_id: str,
-    form: StepForm,
-    saved: dict[str, Any],
-    why: str | Promise,
-    *,
-    status: int,
-    to_review: bool = False,
-    mark: str | None = None,
-) -> HttpResponse:
-    """The step shown again with what was posted, when it could not be saved, and why."""
-    form.is_valid()  # a form must be cleaned before an error can be added
-    form.add_error(None, why)
-    html = form_html(form, saved)
-    return _render_step(
-        request, step_id, form, html, saved=saved, to_review=to_review, status=status, mark=mark
-    )
+def _help_if_urgent(
+    request: HttpRequest, step_id: str, form: StepForm, *, to_review: bool
+) -> HttpResponse | None:
+    """The urgent advice for a cleaned form that will not be saved, if it holds an urgent
+    "yes": emergencies are answered first, whatever else (docs/clinical-safety.md H1)."""
+    readable = {k: v for k, v in form.answers().items() if v is not None}
+    if urgent_flags(readable):
+        return _help_page(request, readable, _step_url(step_id, to_review=to_review), saved=False)
+    return None
 
 
 def _not_saved(
@@ -375,12 +364,14 @@ def _not_saved(
     """
     saved = saved or {}
     form = FORMS[step_id](request.POST, saved=saved)
-    form.is_valid()
-    readable = {k: v for k, v in form.answers().items() if v is not None}
-    if urgent_flags(readable):
-        return _help_page(request, readable, _step_url(step_id, to_review=to_review), saved=False)
-    return _step_again(
-        request, step_id, form, saved, why, status=status, to_review=to_review, mark=mark
+    form.is_valid()  # a form must be cleaned before its answers are read or an error added
+    urgent = _help_if_urgent(request, step_id, form, to_review=to_review)
+    if urgent is not None:
+        return urgent
+    form.add_error(None, why)
+    html = form_html(form, saved)
+    return _render_step(
+        request, step_id, form, html, saved=saved, to_review=to_review, status=status, mark=mark
     )
 
 
