@@ -409,6 +409,12 @@ OTHER_SCREENING = gettext_lazy(
     "browser, so this page was not saved: it belongs to the earlier one. Copy anything "
     "long you typed here, then go to the start page."
 )
+# The consent page of an old tab, after another screening was started or resumed.
+CONSENT_FOR_ANOTHER_SCREENING = gettext_lazy(
+    "Since this page was opened, another screening was started or resumed in this "
+    "browser, so nothing was sent. Check the answers of the screening open now, then "
+    "send them from there."
+)
 # A step posted after the screening it belongs to was sent (an old tab, or Back).
 ALREADY_SENT = gettext_lazy(
     "Your answers were already sent, so this page was not saved. Your result is on the "
@@ -536,7 +542,14 @@ def consent(request: HttpRequest) -> HttpResponse:
         return redirect("journey-review")
     data = request.POST if request.method == "POST" else None
     form = ConsentForm(data, keep_years=_keep_years())
-    if request.method == "POST" and form.is_valid():
+    mark, status = _screening_mark(request), 200
+    if request.method == "POST" and _posted_for_another_screening(request):
+        # An old tab's consent: the screening it would send is not the one that tab
+        # showed. The page keeps its own mark until the runner checks these answers.
+        form.is_valid()
+        form.add_error(None, CONSENT_FOR_ANOTHER_SCREENING)
+        mark, status = request.POST["screening"], CONFLICT
+    elif request.method == "POST" and form.is_valid():
         journey.submit(draft, share_for_research=form.cleaned_data["share_for_research"])
         return redirect("journey-result")
     context = {
@@ -544,8 +557,9 @@ def consent(request: HttpRequest) -> HttpResponse:
         "keep_days": journey.KEEP_DAYS,
         "consent_version": journey.CONSENT_VERSION,
         "code": _shown_code(request),
+        "screening_mark": mark,
     }
-    return render(request, "screening/consent.html", context)
+    return render(request, "screening/consent.html", context, status=status)
 
 
 def result_context(result: Result) -> dict[str, Any]:

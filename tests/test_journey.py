@@ -295,6 +295,23 @@ def test_an_old_tab_of_an_earlier_screening_is_not_saved_into_the_new_one(client
 
 
 @pytest.mark.django_db
+def test_an_old_tabs_consent_does_not_send_the_screening_open_now(client):
+    complete_steps(client)
+    tab_a_mark = screening_mark(client.get("/consent/"))
+    client.post("/start/")  # another tab starts again and completes a new screening
+    complete_steps(client)
+    response = client.post("/consent/", {"share_for_research": "on", "screening": tab_a_mark})
+    assert response.status_code == 409
+    assert "another screening was started or resumed in this browser" in response.content.decode()
+    assert Submission.objects.count() == 0
+    assert screening_mark(response) == tab_a_mark  # sending it again is refused again
+    current = screening_mark(client.get("/consent/"))  # from the check page, as told
+    response = client.post("/consent/", {"share_for_research": "on", "screening": current})
+    assert response["Location"] == "/result/"
+    assert Submission.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_an_urgent_yes_on_a_page_that_cannot_be_saved_still_gets_the_help_page_first(client):
     complete_steps(client, until="about")
     tab_a_mark = screening_mark(client.get(step_url("safety", to_review=True)))
