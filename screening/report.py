@@ -330,7 +330,17 @@ class AnswerLine:
     item_id: str
     question: str
     answer: str
-    given: bool = True  # False for "not answered" and "not asked", set in a lighter type
+    given: bool = True
+    shown: bool = True  # whether the form asks it, given the other answers
+
+    @property
+    def left_blank(self) -> bool:
+        return self.shown and not self.given
+
+    @property
+    def answer_class(self) -> str:
+        # "not answered" and "not asked" are no answer: set in a lighter type.
+        return "a" if self.given else "a a-none"
 
     @property
     def question_then(self) -> str:
@@ -341,8 +351,7 @@ class AnswerLine:
         return f"{self.question.removesuffix('.')}:"
 
 
-def _answer_text_or_why_not(item_id: str, answers: Mapping[str, Any]) -> str:
-    shown = instrument.ITEMS[item_id].is_shown(answers)
+def _answer_text_or_why_not(item_id: str, answers: Mapping[str, Any], shown: bool) -> str:
     if item_id in answers:
         text = answer_text(item_id, answers[item_id])
         # Only answers sent to the API or the command line can do this: scored as
@@ -354,15 +363,14 @@ def _answer_text_or_why_not(item_id: str, answers: Mapping[str, Any]) -> str:
 
 
 def _answer_lines(answers: Mapping[str, Any], item_ids: tuple[str, ...]) -> list[AnswerLine]:
-    return [
-        AnswerLine(
-            item_id,
-            item_label(item_id),
-            _answer_text_or_why_not(item_id, answers),
-            given=item_id in answers,
+    lines = []
+    for item_id in item_ids:
+        shown = instrument.ITEMS[item_id].is_shown(answers)
+        text = _answer_text_or_why_not(item_id, answers, shown)
+        lines.append(
+            AnswerLine(item_id, item_label(item_id), text, given=item_id in answers, shown=shown)
         )
-        for item_id in item_ids
-    ]
+    return lines
 
 
 def _shown_answers(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -512,14 +520,13 @@ def context_for(
     for key, value in result.axis1.to_dict().items():
         lines = _answer_lines(answers, AXIS1_SOURCES[key])
         # Said beside the value: "isolated" from one answer of three is weaker.
-        asked = [line for line in lines if instrument.ITEMS[line.item_id].is_shown(answers)]
-        blank = sum(1 for line in asked if not line.given)
+        blank = sum(1 for line in lines if line.left_blank)
         axis1.append(
             {
                 "title": _(AXIS1_TITLES[key]),
                 "value": _(AXIS1_WORDS[value]),
                 "unanswered": blank if len(lines) > 1 else 0,
-                "asked": len(lines),
+                "questions": len(lines),
                 "answers": lines,
             }
         )
