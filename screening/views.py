@@ -96,10 +96,15 @@ def _screening_mark(request: HttpRequest) -> str:
     return code_hash[:12] if code_hash else ""
 
 
-def _posted_for_another_screening(request: HttpRequest) -> bool:
+def _old_tab_mark(request: HttpRequest) -> str | None:
+    """The mark a page was posted with when it belongs to another screening than the
+    one this browser holds now (an old tab), else None. The refused page keeps that
+    mark, so that posting it again is refused again."""
+    if request.method != "POST":
+        return None
     posted = request.POST.get("screening", "")
     current = _screening_mark(request)
-    return bool(posted and current) and posted != current
+    return posted if posted and current and posted != current else None
 
 
 def _shown_code(request: HttpRequest) -> str:
@@ -263,12 +268,10 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         raise Http404
     to_review = (request.GET.get("return") or request.POST.get("return")) == "review"
     posted = request.method == "POST"
-    if posted and _posted_for_another_screening(request):
-        # A tab opened before another one started or resumed a different
-        # screening in this browser: saving would mix two runs' answers. The
-        # page keeps its own mark, so that pressing Save again is refused again.
-        mark = request.POST["screening"]
-        return _not_saved(request, step_id, OTHER_SCREENING, to_review=to_review, mark=mark)
+    old_tab = _old_tab_mark(request)
+    if old_tab is not None:
+        # Saving would mix two runs' answers.
+        return _not_saved(request, step_id, OTHER_SCREENING, to_review=to_review, mark=old_tab)
     draft = _draft(request)
     if draft is None:
         # A finished screening stays linked; a new one begins with "Start" (/start/).
@@ -542,13 +545,11 @@ def consent(request: HttpRequest) -> HttpResponse:
         return redirect("journey-review")
     data = request.POST if request.method == "POST" else None
     form = ConsentForm(data, keep_years=_keep_years())
-    mark, status = _screening_mark(request), 200
-    if request.method == "POST" and _posted_for_another_screening(request):
-        # An old tab's consent: the screening it would send is not the one that tab
-        # showed. The page keeps its own mark until the runner checks these answers.
+    old_tab = _old_tab_mark(request)
+    if old_tab is not None:
+        # The screening it would send is not the one that tab showed.
         form.is_valid()
         form.add_error(None, CONSENT_FOR_ANOTHER_SCREENING)
-        mark, status = request.POST["screening"], CONFLICT
     elif request.method == "POST" and form.is_valid():
         journey.submit(draft, share_for_research=form.cleaned_data["share_for_research"])
         return redirect("journey-result")
@@ -557,8 +558,9 @@ def consent(request: HttpRequest) -> HttpResponse:
         "keep_days": journey.KEEP_DAYS,
         "consent_version": journey.CONSENT_VERSION,
         "code": _shown_code(request),
-        "screening_mark": mark,
+        "screening_mark": _screening_mark(request) if old_tab is None else old_tab,
     }
+    status = 200 if old_tab is None else CONFLICT
     return render(request, "screening/consent.html", context, status=status)
 
 
