@@ -844,4 +844,9 @@ def render_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes:
     versions = variant[:3]
     kept = {v: b for v, b in entry.items() if v[:3] == versions} if isinstance(entry, dict) else {}
     cache.set(key, {**kept, variant: pdf}, CACHE_TIMEOUT)
+    # A deletion committed during the render has already cleared this key, so the
+    # entry just set would keep the runner's answers in the cache after they are
+    # gone: look again, now that the entry is there, and take it back.
+    if not type(submission).objects.filter(pk=submission.pk).exists():
+        cache.delete(key)
     return pdf

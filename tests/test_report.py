@@ -655,6 +655,22 @@ def test_a_runner_who_deletes_leaves_no_pdf_in_the_cache(
     assert cache.get(pdf_cache_key(submission.public_id)) is None
 
 
+@pytest.mark.django_db
+def test_a_render_that_outlives_its_submission_leaves_no_pdf_in_the_cache(
+    django_capture_on_commit_callbacks,
+):
+    """Deleted while its PDF was being laid out: the deletion's cache clearing came
+    too early, so the render takes back the entry it has just written."""
+    cache.clear()
+    submission = stored(VIGNETTES["typical_hip"][0])
+    read_before_the_deletion = Submission.objects.get(pk=submission.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        submission.delete()
+    pdf = report.render_submission_pdf(read_before_the_deletion)
+    assert pdf.startswith(b"%PDF-")  # the request that asked still gets its PDF
+    assert cache.get(pdf_cache_key(read_before_the_deletion.public_id)) is None
+
+
 # --- the API ----------------------------------------------------------------------
 
 
