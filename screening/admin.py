@@ -637,6 +637,8 @@ class SubmissionAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/screening/submission/statistics.html", context)
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied  # the form too: it names what could be exported
         fmt = request.GET.get("format", "")
         if fmt not in EXPORT_FORMATS:
             return TemplateResponse(

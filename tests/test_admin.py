@@ -67,6 +67,13 @@ def test_it_hides_an_unshared_submission_behind_404(reviewer_client):
 def test_it_refuses_a_staff_member_without_a_role(client):
     client.force_login(staff("nobody", None))
     assert client.get(reverse(LIST)).status_code == 403
+    # Every page of the workspace, the export form included.
+    for name in (
+        "admin:screening_submission_stats",
+        "admin:screening_submission_export",
+        "admin:screening_submission_export_aggregates",
+    ):
+        assert client.get(reverse(name)).status_code == 403, name
 
 
 @pytest.mark.django_db
