@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import ipaddress
 import logging
 import time
 from collections.abc import Callable
@@ -78,9 +79,33 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
+def counted_as(address: str) -> str:
+    """What a limit counts for an address: an IPv6 address by its /64 network.
+
+    One home or phone line gets a whole /64 and may use any address in it, so
+    counting single IPv6 addresses would let one client rotate past every limit.
+
+    >>> counted_as("2001:db8:1:2:aaaa::1") == counted_as("2001:db8:1:2:bbbb::9")
+    True
+    >>> counted_as("2001:db8:1:3::1") == counted_as("2001:db8:1:2::1")
+    False
+    >>> counted_as("::ffff:192.0.2.7"), counted_as("192.0.2.7")
+    ('192.0.2.7', '192.0.2.7')
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def client_key(request: HttpRequest) -> str:
     secret = settings.SECRET_KEY.encode()
-    address = client_address(request).encode()
+    address = counted_as(client_address(request)).encode()
     return hmac.new(secret, b"ratelimit:" + address, hashlib.sha256).hexdigest()[:32]
 
 

@@ -4,10 +4,10 @@ import doctest
 
 import pytest
 
-from screening import exports, instrument, scoring
+from screening import exports, instrument, ratelimit, scoring
 
 
-@pytest.mark.parametrize("module", [instrument, scoring, exports])
+@pytest.mark.parametrize("module", [instrument, scoring, exports, ratelimit])
 def test_the_docstring_examples_hold(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0

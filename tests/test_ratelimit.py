@@ -126,6 +126,16 @@ def test_it_tells_clients_apart_behind_one_trusted_proxy(client):
     assert forged.status_code == 429
 
 
+@pytest.mark.django_db
+@override_settings(RATELIMITS=LIMITS, NUM_PROXIES=1)
+def test_an_ipv6_client_cannot_rotate_through_its_own_64_network(client):
+    """A line's /64 is one client; the next /64 is another."""
+    for n in range(3):
+        post_api(client, HTTP_X_FORWARDED_FOR=f"2001:db8:5:6::{n + 1:x}")
+    assert post_api(client, HTTP_X_FORWARDED_FOR="2001:db8:5:6:ffff::1").status_code == 429
+    assert post_api(client, HTTP_X_FORWARDED_FOR="2001:db8:5:7::1").status_code == 400
+
+
 @pytest.mark.parametrize(
     ("proxies", "forwarded", "expected"),
     [
