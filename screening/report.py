@@ -64,8 +64,11 @@ from screening.models import pdf_cache_key
 # titled for emergency or same-day care; axis I "isolated" names symptoms beyond the
 # legs and counts blank answers; "not answered"/"not asked" set apart and keyed;
 # tests not answered told from tests not done; the definition table, axis I and the
-# sources each kept on one page; seeds/003 cited.
-REPORT_VERSION = "1.3"
+# sources each kept on one page; seeds/003 cited. 1.4: the standing advice about
+# planned procedures is gone (no rule in instrument.md stands behind it, and the
+# sources' runners fared both ways after surgery); llc_consistent's and
+# other_causes_first's texts say only what their rules say.
+REPORT_VERSION = "1.4"
 
 # Tagged PDF/UA-1 (see ``render_pdf`` for why not PDF/A-3).
 PDF_VARIANT = "pdf/ua-1"
@@ -275,8 +278,9 @@ CLINICIAN_TEXTS: dict[scoring.Category, tuple[str, str, str]] = {
     scoring.Category.OTHER_CAUSES_FIRST: (
         gettext_noop("Other causes to check first"),
         gettext_noop(
-            "At least one exclusion flag (below) points to a more common cause: nerve, "
-            "muscle, bone or blood flow. The working definition asks that it be ruled out."
+            "At least one exclusion flag (below) points to another cause (nerve, muscle, "
+            "bone or blood flow) or to an existing diagnosis. The working definition applies "
+            "only once such causes are ruled out."
         ),
         gettext_noop("Work through the tests listed with each exclusion flag."),
     ),
@@ -289,8 +293,8 @@ CLINICIAN_TEXTS: dict[scoring.Category, tuple[str, str, str]] = {
             "not a diagnosis."
         ),
         gettext_noop(
-            "A movement-disorders neurologist's opinion, and that opinion before any planned "
-            "invasive procedure."
+            "A neurologist's review, ideally movement disorders, of criteria c1-c8 (c8 needs "
+            "lab testing)."
         ),
     ),
     scoring.Category.PARTLY_CONSISTENT: (

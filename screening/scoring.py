@@ -414,7 +414,7 @@ FLAG_RULES: tuple[FlagRule, ...] = (
         ),
         gettext_noop("Numbness, tingling, burning or shooting pain"),
         gettext_noop(
-            "These feelings usually come from an irritated or squeezed nerve, for example "
+            "These feelings can come from an irritated or squeezed nerve, for example "
             "in the lower back."
         ),
     ),
@@ -425,8 +425,7 @@ FLAG_RULES: tuple[FlagRule, ...] = (
         (gettext_noop("sports-medicine or orthopaedic assessment for a musculoskeletal injury"),),
         gettext_noop("Sharp pain in one spot"),
         gettext_noop(
-            "A sharp pain you can point to usually comes from an injured muscle, tendon, "
-            "joint or bone."
+            "A sharp pain you can point to can come from an injured muscle, tendon, joint or bone."
         ),
     ),
     FlagRule(
@@ -534,7 +533,7 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
     ),
     ("d5_no_localized_pain", "met"): gettext_noop("No sharp pain in one spot you can point to."),
     ("d5_no_localized_pain", "not_met"): gettext_noop(
-        "There is a sharp pain in one spot. That often means an injury of a muscle, tendon "
+        "There is a sharp pain in one spot. That can mean an injury of a muscle, tendon "
         "or bone, which should be checked first."
     ),
     ("d5_no_localized_pain", "unknown"): gettext_noop("We do not know about sharp pain."),
@@ -554,8 +553,9 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "when no ordinary diagnosis does."
     ),
     ("d7_not_explained", "unknown"): gettext_noop(
-        "It is not yet known whether an ordinary diagnosis explains it. The definition "
-        "needs a clinician to rule out common causes first, so this part stays open."
+        "It is not yet known whether an ordinary diagnosis explains it: either no clinician "
+        "has said yet, or a diagnosis explains it only in part. The definition needs a "
+        "clinician to rule out common causes first, so this part stays open."
     ),
     ("c1", "supported"): gettext_noop(
         "It comes on mainly when running, your answers name no activity other than "
@@ -663,8 +663,9 @@ CATEGORY_TEXTS: dict[Category, tuple[str, str, str]] = {
     Category.OTHER_CAUSES_FIRST: (
         gettext_noop("Other causes should be checked first"),
         gettext_noop(
-            "Some answers point to a more common cause, such as a nerve, muscle, bone or "
-            "blood-flow problem. These need to be ruled out first."
+            "Some answers point to another cause, such as a nerve, muscle, bone or "
+            "blood-flow problem, or to a diagnosis a clinician has already made. These "
+            "come first."
         ),
         gettext_noop(
             "Talk to your doctor about the tests listed with each flag and bring the summary."
@@ -677,8 +678,8 @@ CATEGORY_TEXTS: dict[Category, tuple[str, str, str]] = {
             "diagnosis: only a clinician can find out what is going on."
         ),
         gettext_noop(
-            "Bring the summary to a neurologist, ideally one who knows movement disorders, "
-            "and ask about runner's dystonia before agreeing to any operation."
+            "Bring the summary to a neurologist, ideally one who knows movement disorders: "
+            "it shows which parts fit and what a clinician still has to check."
         ),
     ),
     Category.PARTLY_CONSISTENT: (
