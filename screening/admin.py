@@ -17,6 +17,7 @@ import datetime
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
@@ -36,6 +37,7 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from screening import audit, charts, exports, instrument, questions, scoring, stats
+from screening.journey import KEEP_DAYS
 from screening.models import AuditEntry, Submission, flag_mask
 from screening.ratelimit import ratelimit
 from screening.report import ACTIVITY_LABELS, AXIS1_TITLES, AXIS1_WORDS, PATTERN_WORDS
@@ -494,6 +496,8 @@ class SubmissionAdmin(admin.ModelAdmin):
                 **(extra_context or {}),
                 "filter_query": audit.filter_string(request),
                 "can_run_retention": request.user.has_perm("screening.run_retention"),
+                "keep_days": KEEP_DAYS,
+                "retention_days": settings.RETENTION_DAYS,
             },
         )
         if getattr(response, "status_code", 0) == 200 and request.method == "GET":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import json
 from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import Browser
 
@@ -108,3 +110,36 @@ def test_the_admin_pages_run_under_the_real_csp(
         assert refused == []
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_a_steward_runs_retention_with_the_button_under_the_list(
+    browser: Browser, live_server, transactional_db
+):
+    """The button sits inside the list's own form; it must still post to retention."""
+    roles = importlib.import_module("screening.migrations.0003_reviewer_workspace")
+    roles.create_roles(django_apps, None)
+    answers = SURVEY["respondents"][0]["answers"]
+    old_day = datetime.date.today() - datetime.timedelta(days=settings.RETENTION_DAYS + 1)
+    expired, kept = (
+        Submission.objects.create(
+            **Submission.fields_from(answers), share_for_research=True, consent_version="1"
+        )
+        for _ in range(2)
+    )
+    Submission.objects.filter(pk=expired.pk).update(created_on=old_day)
+    steward = User.objects.create_user("rita", password=PASSWORD, is_staff=True)
+    steward.groups.add(Group.objects.get(name="data stewards"))
+    context, page = new_page(browser, live_server, bypass_csp=False)
+    try:
+        sign_in(page)
+        page.goto("/admin/screening/submission/")
+        page.get_by_role("button", name="Run retention now").click()
+        page.wait_for_selector(".messagelist")
+        assert "deleted 0 drafts, 0 unshared submissions, 1 shared submissions" in (
+            page.locator(".messagelist").inner_text()
+        )
+    finally:
+        context.close()
+    assert list(Submission.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert AuditEntry.objects.filter(action="purge", user=steward).count() == 1
