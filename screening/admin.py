@@ -311,10 +311,13 @@ class EstimatedCountPaginator(Paginator):
             if row and row[0] > COUNT_CAP:
                 self.estimated = True
                 return int(row[0])
-        counted = self.object_list.order_by()[: self.cap + 1].count()
-        if counted > self.cap:
+        # Unfiltered, a table too small for an estimate is counted in full (up to
+        # COUNT_CAP): "more than 550" for an unfiltered list of 3,000 reads as filtered.
+        cap = COUNT_CAP if self.estimate else self.cap
+        counted = self.object_list.order_by()[: cap + 1].count()
+        if counted > cap:
             self.capped = True
-            return self.cap
+            return cap
         return counted
 
 

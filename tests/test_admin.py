@@ -221,13 +221,30 @@ def test_it_finds_a_submission_by_its_reference_in_any_case(reviewer_client):
 
 
 @pytest.mark.django_db
-def test_it_caps_the_count_of_a_filtered_list(reviewer_client, monkeypatch):
+def test_it_caps_the_count_of_a_filtered_list(steward_client, monkeypatch):
     monkeypatch.setattr(screening_admin, "COUNT_CAP", 3)
     for _ in range(5):
         make_submission(side="left")
-    response = reviewer_client.get(reverse(LIST), {"side": "left"})
+    response = steward_client.get(reverse(LIST), {"side": "left"})
     assert "more than 3 submissions" in response.text
     assert "more than 3 results" in response.text
+    # "Select all 3" would name fewer rows than an action on every match deletes.
+    assert "Select every matching submission" in response.text
+    assert "Select all 3" not in response.text
+
+
+@pytest.mark.django_db
+def test_an_unfiltered_list_too_small_to_estimate_is_counted_in_full(steward_client, monkeypatch):
+    monkeypatch.setattr(screening_admin, "PAGES_AHEAD", 0)
+    monkeypatch.setattr(screening_admin.SubmissionAdmin, "list_per_page", 2)
+    for _ in range(4):
+        make_submission(side="left")
+    unfiltered = steward_client.get(reverse(LIST))
+    assert "4 submissions" in unfiltered.text and "more than" not in unfiltered.text
+    assert "clear the filters" not in unfiltered.text  # nothing to clear
+    assert "Select all 4 submissions" in unfiltered.text
+    filtered = steward_client.get(reverse(LIST), {"side": "left"})
+    assert "more than 2 submissions" in filtered.text and "clear the filters" in filtered.text
 
 
 # --- detail ------------------------------------------------------------------------------
