@@ -14,7 +14,7 @@ of an even count is the mean of the two middle values.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -273,27 +273,86 @@ def suppressed(count: int, k: int = K_MIN) -> str:
     return f"<{k}" if 0 < count < k else str(count)
 
 
+# A cell of a table whose other cells and total are exported, hidden with the
+# one small cell so that subtracting cannot reveal it.
+HIDDEN = "hidden"
+
+
+def suppressed_partition(counts: Mapping[str, int], k: int = K_MIN) -> list[tuple[str, str]]:
+    """A table whose cells add up to a known total (each runner in exactly one cell).
+
+    Small cells show as "<k". If only one cell is small, the total minus the
+    others would give it back, so the smallest other non-empty cell is shown as
+    "hidden" too: the two then add up to a known number that neither can be read
+    from.
+
+    >>> suppressed_partition({"a": 20, "b": 3, "c": 9, "d": 0})
+    [('a', '20'), ('b', '<5'), ('c', 'hidden'), ('d', '0')]
+    >>> suppressed_partition({"a": 20, "b": 3, "c": 1})
+    [('a', '20'), ('b', '<5'), ('c', '<5')]
+    """
+    small = [key for key, count in counts.items() if 0 < count < k]
+    partner = None
+    if len(small) == 1:
+        others = [(count, key) for key, count in counts.items() if count >= k]
+        partner = min(others)[1] if others else None
+    return [
+        (key, HIDDEN if key == partner else suppressed(count, k)) for key, count in counts.items()
+    ]
+
+
+def suppressed_subset(count: int, base: int, k: int = K_MIN) -> str:
+    """A count of runners out of ``base`` exported runners (a flag among all, say).
+
+    The runners left out are a group too: when 1 to k-1 of them are, the count
+    shows only that it is over base - k, or the few without the flag could be
+    named by subtraction.
+
+    >>> [suppressed_subset(n, 100) for n in (0, 3, 50, 95, 96, 99, 100)]
+    ['0', '<5', '50', '95', '>95', '>95', '100']
+    """
+    if 0 < base - count < k and count >= k:
+        return f">{base - k}"
+    return suppressed(count, k)
+
+
 def aggregate_rows(stats: Statistics) -> list[tuple[str, str, str]]:
     """(table, group, count) rows of an aggregate export, small groups suppressed.
 
     Only counts of runners are exported, never a per-runner value; the
     distributions are exported as histograms whose bins obey the same rule.
+    Tables that split every runner into groups hide a second cell when one is
+    small (suppressed_partition); counts out of a known number hide a small
+    remainder as well (suppressed_subset).
     """
     rows: list[tuple[str, str, str]] = [("all", "submissions", suppressed(stats.n))]
-    for table, counts in (
+    partitions: list[tuple[str, Mapping[str, int]]] = [
         ("category", stats.by_category),
         ("pattern", stats.by_pattern),
         ("side", stats.by_side),
         ("sex", stats.by_sex),
         ("onset_band", stats.by_onset_band),
-        ("criterion_supported", stats.criteria_supported),
-        ("flag", stats.flags),
-    ):
-        rows.extend((table, key, suppressed(value)) for key, value in counts.items())
-    for table, dist in (("onset_age", stats.onset_age), ("duration_years", stats.duration)):
-        rows.extend((table, label, suppressed(value)) for label, value in dist.histogram)
+        ("onset_age", dict(stats.onset_age.histogram)),
+        ("duration_years", dict(stats.duration.histogram)),
+    ]
+    for table, counts in partitions[:5]:
+        rows.extend((table, key, value) for key, value in suppressed_partition(counts))
+    subsets = (("criterion_supported", stats.criteria_supported), ("flag", stats.flags))
+    for table, counts in subsets:
+        rows.extend(
+            (table, key, suppressed_subset(value, stats.n)) for key, value in counts.items()
+        )
+    for table, counts in partitions[5:]:
+        rows.extend((table, key, value) for key, value in suppressed_partition(counts))
     for activity, scales in stats.limits.items():
         for scale, cell in scales.items():
-            rows.append(("limited", f"{scale}_{activity}", suppressed(cell.limited)))
-            rows.append(("answered", f"{scale}_{activity}", suppressed(cell.answered)))
+            answered = suppressed_subset(cell.answered, stats.n)
+            # Out of the runners who answered, shown exactly only when that number is.
+            limited = (
+                suppressed_subset(cell.limited, cell.answered)
+                if answered == str(cell.answered)
+                else suppressed(cell.limited)
+            )
+            rows.append(("limited", f"{scale}_{activity}", limited))
+            rows.append(("answered", f"{scale}_{activity}", answered))
     return rows

@@ -4,10 +4,10 @@ import doctest
 
 import pytest
 
-from screening import exports, instrument, ratelimit, scoring
+from screening import exports, instrument, ratelimit, scoring, stats
 
 
-@pytest.mark.parametrize("module", [instrument, scoring, exports, ratelimit])
+@pytest.mark.parametrize("module", [instrument, scoring, exports, ratelimit, stats])
 def test_the_docstring_examples_hold(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from screening import stats
 from screening.models import Submission
@@ -172,9 +174,29 @@ def test_k_suppression_hides_groups_under_five():
     )
     rows = {(table, group): count for table, group, count in stats.aggregate_rows(figures)}
     assert rows[("all", "submissions")] == "7"
-    assert rows[("category", "llc_consistent")] == "5"
     assert rows[("category", "see_neurologist")] == "<5"
-    assert rows[("side", "left")] == "<5"
-    assert rows[("onset_age", "20-24")] == "5"
+    # 7 - 5 would give the hidden 2 back: the 5 is hidden with it.
+    assert rows[("category", "llc_consistent")] == stats.HIDDEN
+    assert rows[("side", "left")] == rows[("side", "right")] == "<5"
     assert rows[("onset_age", "40-44")] == "<5"
+    assert rows[("onset_age", "20-24")] == stats.HIDDEN
     assert rows[("onset_age", "30-34")] == "0"
+
+
+@given(st.dictionaries(st.sampled_from("abcdef"), st.integers(0, 40), min_size=1))
+def test_no_hidden_cell_of_a_partition_comes_back_by_subtraction(counts):
+    total = sum(counts.values())
+    assume(total >= stats.K_MIN)
+    shown = dict(stats.suppressed_partition(counts))
+    unknown = [key for key, text in shown.items() if text != str(counts[key])]
+    assert len(unknown) != 1  # one unknown cell = total minus the others
+    assert all(shown[key] in ("<5", stats.HIDDEN) for key in unknown)
+    assert all(0 < counts[key] < stats.K_MIN for key, text in shown.items() if text == "<5")
+
+
+@given(st.integers(5, 300), st.data())
+def test_a_count_out_of_the_total_never_gives_away_a_small_remainder(base, data):
+    count = data.draw(st.integers(0, base))
+    text = stats.suppressed_subset(count, base)
+    if text == str(count):
+        assert not 0 < count < stats.K_MIN and not 0 < base - count < stats.K_MIN
