@@ -31,6 +31,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_noop
 
 logger = logging.getLogger("screening.ratelimit")
 
@@ -129,14 +130,30 @@ def over_limit(scope: str, request: HttpRequest) -> int:
     return max(1, int((window + 1) * rate.seconds - now))
 
 
-def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+# Why the page says a limit is there, per limit (the API answers in JSON instead).
+WHY_LIMITED = {
+    "draft": gettext_noop(
+        "This stops one connection from starting new questionnaires without end."
+    ),
+    "resume": gettext_noop("This protects resume codes from being guessed."),
+    "report": gettext_noop(
+        "Each PDF takes the server a lot of work, so one connection can have only a few "
+        "made a minute."
+    ),
+    "login": gettext_noop("This protects the reviewers' accounts from password guessing."),
+}
+
+
+def too_many(request: HttpRequest, retry_after: int, scope: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         body = {"errors": {"request": [f"Too many requests; try again in {retry_after} s."]}}
         response: HttpResponse = JsonResponse(body, status=429)
     else:
         minutes = max(1, round(retry_after / 60))
+        why = WHY_LIMITED.get(scope, "")
         response = HttpResponse(
-            render_to_string("429.html", {"retry_minutes": minutes}, request=None), status=429
+            render_to_string("429.html", {"retry_minutes": minutes, "why": why}, request=None),
+            status=429,
         )
     response["Retry-After"] = str(retry_after)
     return response
@@ -150,7 +167,7 @@ def refusal(scope: str, request: HttpRequest) -> HttpResponse | None:
     if not settings.RATELIMIT_ENABLED:
         return None
     retry_after = over_limit(scope, request)
-    return too_many(request, retry_after) if retry_after else None
+    return too_many(request, retry_after, scope) if retry_after else None
 
 
 def ratelimit(scope: str, methods: tuple[str, ...] = ("POST",)) -> Callable[[View], View]:

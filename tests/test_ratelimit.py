@@ -65,6 +65,7 @@ def test_it_limits_resume_code_guesses_with_a_page(client):
     assert page.status_code == 429
     text = page.content.decode()
     assert "Too many attempts" in text and "<html" in text
+    assert "protects resume codes from being guessed" in text
     assert int(page["Retry-After"]) > 0
 
 

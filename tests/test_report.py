@@ -603,6 +603,9 @@ def test_rendering_a_stored_pdf_is_rate_limited_but_a_cached_download_is_not(cli
     assert client.get(url).status_code == 200  # rendered: counts
     refused = client.get(url, {"paper": "letter"})  # would render again
     assert refused.status_code == 429 and "Retry-After" in refused
+    # It says why in the PDF's terms, not the resume code's.
+    assert "Each PDF takes the server a lot of work" in refused.text
+    assert "resume codes" not in refused.text
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]  # cached
 
 
