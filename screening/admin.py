@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, ChangeList
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
@@ -503,6 +503,14 @@ class SubmissionAdmin(admin.ModelAdmin):
                 "retention_days": settings.RETENTION_DAYS,
             },
         )
+        if getattr(response, "url", "") == f"{request.path}?{ERROR_FLAG}=1":
+            # The filters were read above, so what Django could not show is the page
+            # (past the end, after deletions): its first page, keeping the filters.
+            self.message_user(request, "That page is past the end of this list.", messages.INFO)
+            query = request.GET.copy()
+            query.pop(PAGE_VAR, None)
+            query.pop(ERROR_FLAG, None)
+            return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
         if getattr(response, "status_code", 0) == 200 and request.method == "GET":
             audit.record(request, AuditEntry.Action.LIST)
         return response
@@ -519,6 +527,11 @@ class SubmissionAdmin(admin.ModelAdmin):
         """The consented submissions that the list would show for this request's filters."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        # Django would apply the last of a repeated parameter while the audit log and
+        # the pages name them all (several flags go in one "flags" value).
+        repeated = sorted(name for name, values in request.GET.lists() if len(values) > 1)
+        if repeated:
+            raise IncorrectLookupParameters(f"{', '.join(repeated)} given more than once")
         changelist = FilterOnlyChangeList(
             request,
             self.model,

@@ -213,6 +213,34 @@ def test_only_the_side_bar_filters_can_be_asked_for(reviewer_client, params, vie
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("view", [LIST, STATS, EXPORT])
+def test_a_filter_given_twice_is_refused_not_half_applied(reviewer_client, view):
+    """Django applies the last value; the audit log and the pages would name both."""
+    make_submission(side="left")
+    asked = {"side": ["left", "right"], **({"format": "csv"} if view == EXPORT else {})}
+    response = reviewer_client.get(reverse(view), asked, follow=True)
+    said = {
+        LIST: "side given more than once",
+        STATS: "Those filters could not be read",
+        EXPORT: "These filters cannot be read",
+    }[view]
+    assert said in response.text
+    assert response.status_code == (400 if view == EXPORT else 200)
+    assert not AuditEntry.objects.filter(query__contains="side=left&side=right").exists()
+
+
+@pytest.mark.django_db
+def test_a_page_past_the_end_keeps_the_filters(reviewer_client, monkeypatch):
+    monkeypatch.setattr(screening_admin.SubmissionAdmin, "list_per_page", 1)
+    make_submission(side="left"), make_submission(side="left"), make_submission(side="right")
+    response = reviewer_client.get(reverse(LIST), {"side": "left", "p": "40"})
+    assert response.status_code == 302 and response.url == f"{reverse(LIST)}?side=left"
+    page = reviewer_client.get(response.url)
+    assert "That page is past the end of this list." in page.text
+    assert "2 submissions" in page.text
+
+
+@pytest.mark.django_db
 def test_it_finds_a_submission_by_its_reference_in_any_case(reviewer_client):
     wanted, other = make_submission(), make_submission()
     response = reviewer_client.get(reverse(LIST), {"q": wanted.reference.lower()})
