@@ -463,7 +463,8 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="flags")
     def flag_list(self, obj: Submission) -> str:
-        return ", ".join(code.replace("_", " ") for code in obj.flags) or "-"
+        # The titles the side bar and the statistics use, not the codes.
+        return ", ".join(str(FLAG_TITLES.get(code, code)) for code in obj.flags) or "-"
 
     # --- views -------------------------------------------------------------------
 

@@ -241,6 +241,14 @@ def test_a_page_past_the_end_keeps_the_filters(reviewer_client, monkeypatch):
 
 
 @pytest.mark.django_db
+def test_the_list_names_flags_as_the_side_bar_does(reviewer_client):
+    make_submission(walking="significant")
+    title = screening_admin.FLAG_TITLES["spread_to_walking"]
+    text = reviewer_client.get(reverse(LIST)).text
+    assert f'<td class="field-flag_list">{title}</td>' in text
+
+
+@pytest.mark.django_db
 def test_it_finds_a_submission_by_its_reference_in_any_case(reviewer_client):
     wanted, other = make_submission(), make_submission()
     response = reviewer_client.get(reverse(LIST), {"q": wanted.reference.lower()})
