@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, ChangeList
 from django.core.cache import cache
@@ -624,9 +625,27 @@ class SubmissionAdmin(admin.ModelAdmin):
             "free_text": free_text,
             "pdf_url": pdf_url,
             "has_delete_permission": self.has_delete_permission(request, obj),
-            "changelist_url": reverse("admin:screening_submission_changelist"),
+            "changelist_url": self.with_list_filters(
+                request, reverse("admin:screening_submission_changelist")
+            ),
+            "delete_url": self.with_list_filters(
+                request, reverse("admin:screening_submission_delete", args=[obj.pk])
+            ),
         }
         return TemplateResponse(request, "admin/screening/submission/detail.html", context)
+
+    def with_list_filters(self, request: HttpRequest, url: str) -> str:
+        """``url`` carrying the list's filters that led here, so that going back keeps them."""
+        context = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+        return add_preserved_filters(context, url)
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: Any) -> Any:
+        # Django sends a user who may not change objects to the admin's home page;
+        # a steward who deleted one submission goes back to the list it came from.
+        super().response_delete(request, obj_display, obj_id)  # the success message
+        return redirect(
+            self.with_list_filters(request, reverse("admin:screening_submission_changelist"))
+        )
 
     def delete_model(self, request: HttpRequest, obj: Submission) -> None:
         audit.record(request, AuditEntry.Action.DELETE, object_ref=obj.reference, query="")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 import pytest
 from axes.models import AccessAttempt
@@ -110,6 +111,21 @@ def test_a_steward_deletes_and_the_deletion_is_audited(steward_client, steward):
     assert not Submission.objects.filter(pk=submission.pk).exists()
     entry = AuditEntry.objects.get(action="delete")
     assert (entry.user, entry.object_ref) == (steward, submission.reference)
+
+
+@pytest.mark.django_db
+def test_the_detail_and_a_deletion_lead_back_to_the_filtered_list(steward_client):
+    submission = make_submission(side="left")
+    came_from = {"_changelist_filters": "side=left&category=" + submission.category}
+    detail = steward_client.get(change_url(submission), came_from)
+    back = f"{reverse(LIST)}?side=left&amp;category={submission.category}"
+    assert f'href="{back}"' in detail.text
+    delete_url = reverse("admin:screening_submission_delete", args=[submission.pk])
+    assert f'href="{delete_url}?_changelist_filters=side%3Dleft%26category%3D' in detail.text
+    done = steward_client.post(delete_url + "?" + urlencode(came_from), {"post": "yes"})
+    assert done.status_code == 302
+    assert done.url == f"{reverse(LIST)}?side=left&category={submission.category}"
+    assert not Submission.objects.filter(pk=submission.pk).exists()
 
 
 @pytest.mark.django_db
