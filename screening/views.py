@@ -85,26 +85,38 @@ def _submission(request: HttpRequest) -> Submission | None:
     return journey.live_submission(code_hash) if code_hash else None
 
 
+# The mark of a page shown while this browser held no screening.
+NO_SCREENING_YET = "new"
+
+
 def _screening_mark(request: HttpRequest) -> str:
-    """Which screening a step page was shown for, posted back with the page.
+    """Which screening a page was shown for, posted back with the page.
 
     A short prefix of the linked code's hash: it tells an old tab's page from
     the screening this browser holds now, and says nothing the page's own
-    code box does not.
+    code box does not. A page shown before any screening was linked says so.
     """
     code_hash = linked_hash(request)
-    return code_hash[:12] if code_hash else ""
+    return code_hash[:12] if code_hash else NO_SCREENING_YET
 
 
 def _old_tab_mark(request: HttpRequest) -> str | None:
     """The mark a page was posted with when it belongs to another screening than the
     one this browser holds now (an old tab), else None. The refused page keeps that
-    mark, so that posting it again is refused again."""
+    mark, so that posting it again is refused again.
+
+    A page shown before any screening, posted once another is linked, is such a
+    page too: saving it would write into the screening resumed meanwhile. A page
+    whose screening the browser no longer holds at all is not: the views say why
+    (closed, deleted, expired).
+    """
     if request.method != "POST":
         return None
     posted = request.POST.get("screening", "")
-    current = _screening_mark(request)
-    return posted if posted and current and posted != current else None
+    code_hash = linked_hash(request)
+    if not posted or code_hash is None:
+        return None
+    return posted if posted != code_hash[:12] else None
 
 
 def _shown_code(request: HttpRequest) -> str:
@@ -418,6 +430,11 @@ CONSENT_FOR_ANOTHER_SCREENING = gettext_lazy(
     "browser, so nothing was sent. Check the answers of the screening open now, then "
     "send them from there."
 )
+DELETE_FOR_ANOTHER_SCREENING = gettext_lazy(
+    "Since this page was opened, another screening was started or resumed in this "
+    "browser, so nothing was deleted. This page now belongs to the screening open in "
+    "this browser: press the button again only if you want that one deleted."
+)
 # A step posted after the screening it belongs to was sent (an old tab, or Back).
 ALREADY_SENT = gettext_lazy(
     "Your answers were already sent, so this page was not saved. Your result is on the "
@@ -630,27 +647,51 @@ def result(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit("resume")  # a code entered here is looked up too
 def delete(request: HttpRequest) -> HttpResponse:
+    """Delete the screening whose code the runner types, or else the one this page showed.
+
+    A typed code is what the runner named, so it is the one deleted, whatever
+    this browser holds. Without one, the page deletes the screening it was shown
+    for: if another tab has started or resumed a different one since, nothing is
+    deleted (409).
+    """
     linked = linked_hash(request)
     has_linked = linked is not None and (
         journey.live_draft(linked) is not None or journey.live_submission(linked) is not None
     )
-    data = request.POST.copy() if request.method == "POST" else None
-    if data is not None and has_linked:
-        # The page shows no code field to a linked browser: a code posted from
-        # an older tab is not asked for, so it is not read (nor refused) either.
-        data.pop("code", None)
+    old_tab = _old_tab_mark(request)
+    data = request.POST if request.method == "POST" else None
     form = OptionalCodeForm(data, code_needed=not has_linked)
-    if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"]
-        code_hash = journey.hash_code(code) if code else linked
-        assert code_hash is not None
-        deleted = journey.delete_everything(code_hash)
-        if deleted or not code:
-            response = render(request, "screening/deleted.html", {})
-            return _unlink(response) if code_hash == linked else response
-        form.add_error("code", _("No answers were found for this code. Check it and try again."))
-    status = BAD_INPUT if request.method == "POST" else 200
-    context = {"form": form, "has_linked": has_linked, "code": _shown_code(request)}
+    status = 200
+    if request.method == "POST":
+        status = BAD_INPUT
+        typed = bool(request.POST.get("code", "").strip())
+        # Only a typed code is looked up, so only it counts against guessing; a
+        # runner deleting the screening this browser holds is never refused.
+        refused = refusal("resume", request) if typed else None
+        if refused is not None:
+            return refused
+        if not form.is_valid():
+            pass
+        elif not typed and old_tab is not None:
+            status = CONFLICT
+            form.add_error(None, DELETE_FOR_ANOTHER_SCREENING)
+        else:
+            code = form.cleaned_data["code"]
+            code_hash = journey.hash_code(code) if code else linked
+            assert code_hash is not None
+            if journey.delete_everything(code_hash) or not code:
+                response = render(request, "screening/deleted.html", {})
+                return _unlink(response) if code_hash == linked else response
+            form.add_error(
+                "code", _("No answers were found for this code. Check it and try again.")
+            )
+    context = {
+        "form": form,
+        "has_linked": has_linked,
+        "code": _shown_code(request),
+        # Unlike a step's, a refused delete page takes the current mark: what was
+        # meant to be deleted is not this browser's to delete any more.
+        "screening_mark": _screening_mark(request),
+    }
     return render(request, "screening/delete.html", context, status=status)

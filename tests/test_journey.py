@@ -6,6 +6,8 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 from django.utils.html import escape
 
 from screening import journey
@@ -260,7 +262,7 @@ def test_the_start_page_shows_the_code_before_a_new_start_unlinks_it(client):
 
 
 def screening_mark(page) -> str:
-    found = re.search(r'name="screening" value="([0-9a-f]+)"', page.content.decode())
+    found = re.search(r'name="screening" value="([0-9a-f]+|new)"', page.content.decode())
     assert found, "the step page carries no screening mark"
     return found.group(1)
 
@@ -292,6 +294,76 @@ def test_an_old_tab_of_an_earlier_screening_is_not_saved_into_the_new_one(client
     assert again.status_code == 409
     newer.refresh_from_db()
     assert "age" not in newer.answers
+
+
+@pytest.mark.django_db
+def test_a_first_page_opened_before_any_screening_is_not_saved_into_one_resumed_since(client):
+    """Tab A shows the first step of a new screening; tab B resumes another one."""
+    from django.test import Client
+
+    elsewhere = Client()
+    complete_steps(elsewhere, until="narrative")
+    resumed = Draft.objects.get()
+    before = dict(resumed.answers)
+    tab_a_mark = screening_mark(client.get(step_url("safety")))
+    assert tab_a_mark == "new"
+    assert resume(client, code_of(elsewhere)).status_code == 302  # tab B
+    posted = {**STEP_POSTS["safety"], "sudden_weakness": "no", "screening": tab_a_mark}
+    response = client.post(step_url("safety"), posted)
+    assert response.status_code == 409
+    assert "another screening was started or resumed in this browser" in response.content.decode()
+    resumed.refresh_from_db()
+    assert resumed.answers == before
+    assert Draft.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_deleting_with_a_typed_code_deletes_that_screening_not_the_one_linked(client):
+    from django.test import Client
+
+    named = Client()
+    complete_steps(named, until="care")
+    complete_steps(client, until="care")
+    kept = Draft.objects.get(code_hash=journey.hash_code(code_of(client)))
+    response = client.post("/delete/", {"code": code_of(named), "screening": "new"})
+    assert response.status_code == 200
+    assert list(Draft.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert client.get(step_url("care")).status_code == 200  # still linked to its own
+
+
+@pytest.mark.django_db
+def test_an_old_tabs_delete_page_deletes_nothing_of_the_screening_open_now(client):
+    from django.test import Client
+
+    other = Client()
+    complete_steps(other, until="care")
+    complete_steps(client, until="care")
+    tab_a_mark = screening_mark(client.get("/delete/"))
+    assert resume(client, code_of(other)).status_code == 302  # tab B resumes another
+    response = client.post("/delete/", {"screening": tab_a_mark})
+    assert response.status_code == 409
+    assert "so nothing was deleted" in response.content.decode()
+    assert Draft.objects.count() == 2
+    # The page now belongs to the screening open here: pressing again deletes that one.
+    again = client.post("/delete/", {"screening": screening_mark(response)})
+    assert again.status_code == 200
+    assert not Draft.objects.filter(code_hash=journey.hash_code(code_of(other))).exists()
+    assert Draft.objects.count() == 1
+
+
+@pytest.mark.django_db
+@override_settings(RATELIMITS={**settings.RATELIMITS, "resume": "1/600"})
+def test_a_linked_browser_deletes_even_after_its_network_used_up_the_code_lookups(client):
+    from django.test import Client
+
+    Client().post("/resume/", {"code": "0000-0000-0000-0"})  # same address: the limit is used
+    complete_steps(client, until="care")
+    assert (
+        client.post("/delete/", {"screening": screening_mark(client.get("/delete/"))}).status_code
+        == 200
+    )
+    assert Draft.objects.count() == 0
+    assert Client().post("/delete/", {"code": "0000-0000-0000-0"}).status_code == 429
 
 
 @pytest.mark.django_db
@@ -621,15 +693,6 @@ def test_deletion_with_a_code_from_another_browser(client):
     assert response.status_code == 200
     assert Draft.objects.count() == 0
     assert resume(Client(), code_of(client)).status_code == 400
-
-
-@pytest.mark.django_db
-def test_a_linked_browser_deletes_even_if_an_old_tab_posts_a_code(client):
-    """The page shows a linked browser no code field, so a posted code is not read."""
-    complete_steps(client, until="care")
-    response = client.post("/delete/", {"code": "zzz"})
-    assert response.status_code == 200
-    assert Draft.objects.count() == 0
 
 
 @pytest.mark.django_db
