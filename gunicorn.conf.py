@@ -12,20 +12,34 @@ import os
 
 from config.logging import json_to_stdout
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+
+def whole_number(name: str, default: int) -> int:
+    """A positive whole number from the environment; empty means the default.
+
+    gunicorn would print a traceback for a bad value: say what is wrong instead.
+    """
+    value = os.environ.get(name) or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit(
+            f"gunicorn.conf.py: {name} must be a whole number of 1 or more, not {value!r}"
+        )
+    return int(value)
+
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{whole_number('PORT', 8000)}"
 
 # An empty WEB_CONCURRENCY (as docker-compose passes when unset) means "size from the CPUs".
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+workers = whole_number("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
 worker_class = "sync"
 threads = 1
 
 # Recycle workers to bound any slow memory growth (WeasyPrint, fonts, caches);
 # the jitter keeps them from restarting all at once.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 1000))
+max_requests = whole_number("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = 100
 
 # A PDF render takes well under 10 s; 60 s only catches a stuck worker.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+timeout = whole_number("GUNICORN_TIMEOUT", 60)
 graceful_timeout = 30
 keepalive = 5
 
@@ -41,11 +55,21 @@ control_socket_disable = True
 # without IP address or user agent; gunicorn's access log would write both.
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info").lower()
+if loglevel not in ("debug", "info", "warning", "error", "critical"):
+    raise SystemExit(
+        "gunicorn.conf.py: GUNICORN_LOG_LEVEL must be debug, info, warning, error or critical, "
+        f"not {loglevel!r}"
+    )
 logconfig_dict = json_to_stdout(
     root={"level": "WARNING", "handlers": []},
     loggers={
-        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        # logconfig_dict replaces gunicorn's own set-up, loglevel included: pass it on.
+        "gunicorn.error": {
+            "level": loglevel.upper(),
+            "handlers": ["console"],
+            "propagate": False,
+        },
         "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
     },
 )

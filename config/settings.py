@@ -29,14 +29,18 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be True or False, not {value!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """A whole number of at least ``minimum`` (none of ours can be negative)."""
     value = os.environ.get(name)
     if value is None:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be {minimum} or more, not {value!r}")
+    return number
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -259,7 +263,7 @@ SESSION_COOKIE_HTTPONLY = True
 # Sessions stay in the database (the one store of state) and are read through
 # the shared cache, so most requests skip one database query.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=1)
 # Staff sessions end with the browser as well as after SESSION_COOKIE_AGE.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 
@@ -269,9 +273,7 @@ if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/") or "//" in ADMIN_URL
     raise ImproperlyConfigured("ADMIN_URL must be a relative path ending in /, e.g. admin/")
 
 # Shared (consented) submissions are kept this many days; purge_expired deletes older ones.
-RETENTION_DAYS = env_int("RETENTION_DAYS", 5 * 365)
-if RETENTION_DAYS < 1:
-    raise ImproperlyConfigured("RETENTION_DAYS must be at least 1")
+RETENTION_DAYS = env_int("RETENTION_DAYS", 5 * 365, minimum=1)
 
 # Admin login lockout (django-axes 8). Locked by username only: after
 # AXES_FAILURE_LIMIT failures that username is refused (HTTP 429) for
@@ -284,7 +286,7 @@ if RETENTION_DAYS < 1:
 # address from X-Forwarded-For exactly as the rate limiter does. The ipware
 # settings below apply if django-ipware is ever installed instead.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
@@ -318,7 +320,11 @@ if not DEBUG:
 # resume code or answer: config.logging.JsonFormatter writes a fixed set of
 # fields, replaces request paths by their route pattern and never writes an
 # exception's message (see docs/deploy.md).
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}"
+    )
 LOGGING = json_to_stdout(
     root={"handlers": ["console"], "level": "WARNING"},
     loggers={

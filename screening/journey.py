@@ -207,7 +207,9 @@ def submit(draft: Draft, *, share_for_research: bool) -> Submission:
 
 
 def live_submission(code_hash: str) -> Submission | None:
-    return Submission.objects.filter(code_hash=code_hash).first()
+    """The result a code opens: for KEEP_DAYS from the day it was sent, as the pages
+    promise, whether or not purge_expired has run since."""
+    return Submission.objects.filter(code_hash=code_hash, created_on__gte=expiry_cutoff()).first()
 
 
 def delete_everything(code_hash: str) -> int:

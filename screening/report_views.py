@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from screening import audit, report
+from screening import audit, journey, report
 from screening.models import AuditEntry, Submission
 from screening.ratelimit import refusal
 from screening.views import linked_hash
@@ -34,7 +34,12 @@ def pdf_response(pdf: bytes, reference: str) -> HttpResponse:
 @require_GET
 def submission_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     submission = get_object_or_404(Submission, public_id=public_id)
-    runners_own = submission.code_hash is not None and linked_hash(request) == submission.code_hash
+    # The runner's own for as long as their code opens it (journey.live_submission).
+    runners_own = (
+        submission.code_hash is not None
+        and linked_hash(request) == submission.code_hash
+        and submission.created_on >= journey.expiry_cutoff()
+    )
     # Staff see what they see in the admin: shared submissions only.
     shared = submission.share_for_research
     staff_may_see = shared and request.user.has_perm("screening.view_submission")

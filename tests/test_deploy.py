@@ -29,7 +29,7 @@ SETTINGS = (ROOT / "config" / "settings.py").read_text()
 GUNICORN_CONF = (ROOT / "gunicorn.conf.py").read_text()
 
 # Read by the settings: os.environ.get("X"...), env_bool("X", ...), env_database("X", ...).
-ENV_READ = re.compile(r"""(?:environ\.get|env_\w+)\(\s*["']([A-Z_]+)["']""")
+ENV_READ = re.compile(r"""(?:environ\.get|env_\w+|whole_number)\(\s*["']([A-Z_]+)["']""")
 
 
 def dotenv(path: Path) -> dict[str, str]:

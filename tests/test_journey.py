@@ -653,6 +653,23 @@ def test_an_expired_draft_cannot_be_resumed(client):
 
 
 @pytest.mark.django_db
+def test_a_result_opens_for_30_days_even_if_retention_has_not_run(client):
+    """The pages promise 30 days; that must not hang on purge_expired's schedule."""
+    from django.test import Client
+
+    complete_steps(client)
+    client.post("/consent/", {})
+    code = code_of(client)
+    Submission.objects.update(created_on=datetime.date.today() - datetime.timedelta(days=30))
+    assert resume(Client(), code).status_code == 302
+    Submission.objects.update(created_on=datetime.date.today() - datetime.timedelta(days=31))
+    assert resume(Client(), code).status_code == 400
+    assert client.get("/result/")["Location"] == "/"
+    pdf = client.get(f"/r/{Submission.objects.get().public_id}/summary.pdf")
+    assert pdf.status_code == 404
+
+
+@pytest.mark.django_db
 def test_a_code_reopens_a_finished_result(client):
     from django.test import Client
 

@@ -473,9 +473,10 @@ def test_the_same_answers_and_day_give_the_same_bytes():
 # --- the three entry points -------------------------------------------------------
 
 
-def stored(vignette_answers: dict, on: dt.date = DAY, *, shared: bool = False) -> Submission:
+def stored(vignette_answers: dict, *, shared: bool = False) -> Submission:
+    """Sent today: a runner's code opens a result for 30 days from the day it was sent."""
     fields = Submission.fields_from(vignette_answers)
-    return Submission.objects.create(**fields, created_on=on, share_for_research=shared)
+    return Submission.objects.create(**fields, share_for_research=shared)
 
 
 def masked(text: str, reference: str) -> str:
@@ -497,7 +498,7 @@ def test_the_three_entry_points_give_the_same_document(client, tmp_path):
     assert api["Content-Type"] == "application/pdf"
     assert api.content == cli_pdf  # same answers, same day: byte for byte
 
-    submission = stored(vignette_answers, on=today)
+    submission = stored(vignette_answers)
     link_browser(client, submission)
     web = client.get(reverse("submission-pdf", args=[submission.public_id]))
     assert web.status_code == 200

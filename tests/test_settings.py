@@ -93,6 +93,47 @@ def test_it_refuses_a_malformed_rate_limit():
     assert "COUNT/SECONDS" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("NUM_PROXIES", "-1", "NUM_PROXIES must be 0 or more"),
+        ("SECURE_HSTS_SECONDS", "-5", "SECURE_HSTS_SECONDS must be 0 or more"),
+        ("SESSION_COOKIE_AGE", "0", "SESSION_COOKIE_AGE must be 1 or more"),
+        ("LOG_LEVEL", "bogus", "LOG_LEVEL must be DEBUG, INFO"),
+    ],
+)
+def test_it_refuses_a_value_out_of_range_with_a_message(name, value, message):
+    result = manage("check", env=production_env(**{name: value}))
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("WEB_CONCURRENCY", "abc"), ("GUNICORN_TIMEOUT", "1m"), ("GUNICORN_LOG_LEVEL", "loud")],
+)
+def test_gunicorn_refuses_a_bad_value_with_a_message_not_a_traceback(name, value):
+    script = "import runpy; runpy.run_path('gunicorn.conf.py')"
+    env = {**production_env(), name: value}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert f"{name} must be" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_gunicorns_log_level_reaches_its_logger():
+    script = (
+        "import runpy; conf = runpy.run_path('gunicorn.conf.py'); "
+        "print(conf['logconfig_dict']['loggers']['gunicorn.error']['level'])"
+    )
+    env = {**production_env(), "GUNICORN_LOG_LEVEL": "error"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == "ERROR", result.stderr
+
+
 PAGE_SCRIPT = """
 import json, django
 django.setup()
