@@ -486,7 +486,6 @@ def masked(text: str, reference: str) -> str:
 @pytest.mark.django_db
 def test_the_three_entry_points_give_the_same_document(client, tmp_path):
     vignette_answers, _category = VIGNETTES["urgent_with_exclusions"]
-    today = dt.date.today()
     source = tmp_path / "answers.json"
     source.write_text(json.dumps(vignette_answers))
     out = tmp_path / "out.pdf"
@@ -498,7 +497,7 @@ def test_the_three_entry_points_give_the_same_document(client, tmp_path):
     assert api["Content-Type"] == "application/pdf"
     assert api.content == cli_pdf  # same answers, same day: byte for byte
 
-    submission = stored(vignette_answers)
+    submission = stored(vignette_answers)  # sent today, the day the other two render
     link_browser(client, submission)
     web = client.get(reverse("submission-pdf", args=[submission.public_id]))
     assert web.status_code == 200
