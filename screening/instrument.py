@@ -2,7 +2,7 @@
 
 This module is the single source of item ids, answer codes, ranges, sections,
 requirements and display conditions. It is the contract of
-``shared/instrument.md`` turned into Python, and it imports nothing from
+``../shared/instrument.md`` (beside the checkout) turned into Python, and it imports nothing from
 Django so that the scoring engine, the command line and the exports can use it
 anywhere.
 

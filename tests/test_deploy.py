@@ -105,6 +105,22 @@ def test_it_documents_every_variable_the_settings_and_gunicorn_read():
         assert f"`{name}`" in deploy_doc, f"{name} is not in docs/deploy.md"
 
 
+def test_every_variable_of_the_env_file_reaches_the_app():
+    """The operator's .env configures everything the settings read, not a fixed list."""
+    for service in ("web", "retention"):
+        assert COMPOSE["services"][service]["env_file"] == ".env", service
+
+
+def test_retention_runs_daily_with_the_apps_own_environment_after_the_migrations():
+    retention = COMPOSE["services"]["retention"]
+    assert retention["environment"] == COMPOSE["services"]["web"]["environment"]
+    assert retention["image"] == COMPOSE["services"]["web"]["image"]
+    assert retention["depends_on"] == {"web": {"condition": "service_healthy"}}
+    command = retention["command"]
+    assert command[:2] == ["sh", "-c"]
+    assert "python manage.py purge_expired" in command[2] and "sleep 86400" in command[2]
+
+
 def test_it_gives_the_database_a_named_volume_and_a_health_check():
     db = COMPOSE["services"]["db"]
     assert db["image"] == "postgres:16"
