@@ -23,6 +23,7 @@ from crispy_forms.layout import Div, Field, Fieldset, Layout, LayoutObject
 from crispy_forms.utils import TEMPLATE_PACK, render_field
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.template import Context
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -103,12 +104,29 @@ def field_for(item: Item) -> forms.Field:
     )
 
 
+NULL_CHARACTER = _(
+    "This text holds an invisible character that cannot be saved (a null character, "
+    "which some copied text brings along). Delete the last thing you pasted and type "
+    "it instead."
+)
+
+
 class TextField(forms.CharField):
     """Free text, with line breaks counted as the browser counts them.
 
     A browser sends each line break as CR LF but counts it as one character
     (so does journey.js's count); so does the server, by keeping LF only.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Django's own message ("Null characters are not allowed.") means nothing to a runner.
+        self.validators = [
+            ProhibitNullCharactersValidator(message=NULL_CHARACTER)
+            if isinstance(v, ProhibitNullCharactersValidator)
+            else v
+            for v in self.validators
+        ]
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         attrs = super().widget_attrs(widget)

@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +100,10 @@ def format_code(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
+def _is_separator(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch) == "Pd" or ch == "\u2212"
+
+
 def normalize_code(text: str) -> str | None:
     """What the runner typed as a canonical code, or None if it cannot be one.
 
@@ -108,8 +113,16 @@ def normalize_code(text: str) -> str | None:
     '1100000000000'
     >>> normalize_code("ABCD") is None
     True
+
+    Any space or dash a phone or a copied message may put in counts as a
+    separator (no-break space, en dash, non-breaking hyphen, minus sign, a line
+    break), and full-width letters as their plain forms:
+
+    >>> normalize_code("abcd\u00a0efgh\u2013jkmn\u2011p") == normalize_code("ＡＢＣＤ－EFGH JKMN-P")
+    True
     """
-    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t").translate(_CONFUSABLE)
+    wide = unicodedata.normalize("NFKC", text).upper()
+    cleaned = "".join(ch for ch in wide if not _is_separator(ch)).translate(_CONFUSABLE)
     if len(cleaned) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in cleaned):
         return None
     return cleaned

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from screening import questions
-from screening.forms import FORMS, AboutForm, ResumeForm
+from screening.forms import FORMS, NULL_CHARACTER, AboutForm, ResumeForm
 from screening.instrument import ITEMS, validate
 from screening.journey import STEP_BY_ID, STEPS
 from tests.journey_helpers import EXPECTED_ANSWERS, STEP_POSTS
@@ -79,6 +79,13 @@ def test_free_text_of_only_spaces_and_line_breaks_is_no_answer():
     assert form.answers() == {"own_words": None, "what_helped": " Rest. "}
 
 
+def test_a_null_character_in_free_text_is_explained_in_plain_words():
+    form = FORMS["narrative"]({"own_words": "pasted\x00text"})
+    assert not form.is_valid()
+    assert form.errors["own_words"] == [str(NULL_CHARACTER)]
+    assert "null character" in str(NULL_CHARACTER) and "Delete" in str(NULL_CHARACTER)
+
+
 @pytest.mark.parametrize(("field", "value"), [("age", "11"), ("age", "101"), ("pain", "x")])
 def test_it_refuses_out_of_range_numbers(field, value):
     if field == "pain":
@@ -97,4 +104,7 @@ def test_it_refuses_a_code_not_in_the_instrument():
 def test_the_resume_form_accepts_a_code_as_people_type_it():
     form = ResumeForm({"code": " abcd efgh-jkmn p "})
     assert form.is_valid() and form.cleaned_data["code"] == "ABCDEFGHJKMNP"
+    # As a phone or a message may give it: no-break space, en dash, line break.
+    pasted = ResumeForm({"code": "abcd\u00a0efgh\u2013jkmn\r\np"})
+    assert pasted.is_valid() and pasted.cleaned_data["code"] == "ABCDEFGHJKMNP"
     assert ResumeForm({"code": "ABCD"}).has_error("code", code="malformed_code")
