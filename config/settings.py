@@ -141,6 +141,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Gives the bodiless 405 of require_http_methods a page, JSON or OperationOutcome.
+    "screening.middleware.MethodNotAllowedMiddleware",
     # Before anything reads the body (the views, and CSRF's process_view, come
     # after every middleware here): refuse oversized requests with 413. This
     # late, the 413 gets the log line, the CSP, no-store and frame denial too.

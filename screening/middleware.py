@@ -21,8 +21,59 @@ GetResponse = Callable[[HttpRequest], HttpResponse]
 RETRY_AFTER_SECONDS = 30
 
 
+# The OperationOutcome issue code for each refusal a FHIR client may get.
+FHIR_ISSUE_CODES = {
+    400: "invalid",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    413: "too-long",
+    429: "throttled",
+    500: "exception",
+    503: "transient",
+}
+
+
 def wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+    """A program, not a person, reads the answer: the JSON API and the FHIR endpoints."""
+    return request.path.startswith(("/api/", "/fhir/"))
+
+
+def machine_refusal(
+    request: HttpRequest, status: int, message: str, *, about: str = "request"
+) -> HttpResponse:
+    """A refusal as a program reads it: an OperationOutcome under /fhir/, where
+    every refusal is one (screening.fhir_views), else ``{"errors": {about: [message]}}``."""
+    if request.path.startswith("/fhir/"):
+        from screening import fhir  # imports the instrument: not at start-up
+
+        issue = fhir.Issue(FHIR_ISSUE_CODES.get(status, "processing"), message)
+        return JsonResponse(
+            fhir.operation_outcome([issue]),
+            status=status,
+            content_type=f"{fhir.FHIR_JSON}; charset=utf-8",
+        )
+    return JsonResponse({"errors": {about: [message]}}, status=status)
+
+
+class MethodNotAllowedMiddleware:
+    """Say why a 405 was given: Django's require_http_methods answers with no body."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.streaming or response.content:
+            return response
+        allowed = response.get("Allow", "")
+        message = f"This address does not accept {request.method} requests; it accepts {allowed}."
+        if wants_json(request):
+            filled = machine_refusal(request, 405, message)
+        else:
+            filled = HttpResponse(render_to_string("405.html", request=None), status=405)
+        filled["Allow"] = allowed
+        return filled
 
 
 class BodySizeLimitMiddleware:
@@ -50,7 +101,7 @@ class BodySizeLimitMiddleware:
 def too_large(request: HttpRequest, limit: int) -> HttpResponse:
     message = f"The request is larger than {limit // 1024} KiB."
     if wants_json(request):
-        return JsonResponse({"errors": {"request": [message]}}, status=413)
+        return machine_refusal(request, 413, message)
     html = render_to_string("413.html", {"limit_kib": limit // 1024}, request=None)
     return HttpResponse(html, status=413)
 
@@ -91,8 +142,8 @@ def is_outage(error: BaseException) -> bool:
 
 def unavailable(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
-        body = {"errors": {"service": ["The service is briefly unavailable; try again."]}}
-        response: HttpResponse = JsonResponse(body, status=503)
+        message = "The service is briefly unavailable; try again."
+        response: HttpResponse = machine_refusal(request, 503, message, about="service")
     else:
         # Rendered without the request: no context processor may touch the database.
         response = HttpResponse(render_to_string("503.html"), status=503)

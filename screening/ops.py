@@ -6,11 +6,17 @@ import sys
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
-from screening.middleware import is_outage, too_large, unavailable, wants_json
+from screening.middleware import (
+    is_outage,
+    machine_refusal,
+    too_large,
+    unavailable,
+    wants_json,
+)
 
 
 @never_cache
@@ -21,7 +27,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 def _page(request: HttpRequest, status: int, message: str) -> HttpResponse:
     if wants_json(request):
-        return JsonResponse({"errors": {"request": [message]}}, status=status)
+        return machine_refusal(request, status, message)
     # Rendered without the request so that no context processor reaches the database.
     return HttpResponse(render_to_string(f"{status}.html"), status=status)
 

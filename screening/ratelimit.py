@@ -29,9 +29,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_noop
+
+from screening.middleware import machine_refusal, wants_json
 
 logger = logging.getLogger("screening.ratelimit")
 
@@ -145,9 +147,9 @@ WHY_LIMITED = {
 
 
 def too_many(request: HttpRequest, retry_after: int, scope: str) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        body = {"errors": {"request": [f"Too many requests; try again in {retry_after} s."]}}
-        response: HttpResponse = JsonResponse(body, status=429)
+    if wants_json(request):
+        message = f"Too many requests; try again in {retry_after} s."
+        response: HttpResponse = machine_refusal(request, 429, message)
     else:
         minutes = max(1, round(retry_after / 60))
         why = WHY_LIMITED.get(scope, "")

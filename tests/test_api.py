@@ -86,8 +86,17 @@ def test_it_refuses_other_content_types(client, minimal_answers):
 
 
 @pytest.mark.parametrize("method", ["get", "put", "delete", "patch"])
-def test_it_allows_only_post(client, method):
-    assert getattr(client, method)(URL).status_code == 405
+def test_it_allows_only_post_and_says_so_in_json(client, method):
+    response = getattr(client, method)(URL)
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "accepts POST" in response.json()["errors"]["request"][0]
+
+
+@pytest.mark.django_db
+def test_a_page_refusing_a_method_says_so_to_a_person(client):
+    response = client.put("/step/about/")
+    assert response.status_code == 405 and response["Allow"] == "GET, POST"
+    assert "This address cannot do that" in response.content.decode()
 
 
 def test_it_needs_no_csrf_token(minimal_answers):

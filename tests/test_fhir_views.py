@@ -183,8 +183,27 @@ def test_it_refuses_other_content_types_with_415(client, minimal_answers):
 
 
 @pytest.mark.django_db
-def test_it_only_takes_posts_for_score(client):
-    assert client.get(SCORE).status_code == 405
+def test_it_only_takes_posts_for_score_and_says_so_in_an_outcome(client):
+    response = client.get(SCORE)
+    refused(response, status=405)
+    assert response["Allow"] == "POST"
+    assert response.json()["issue"][0]["code"] == "not-supported"
+
+
+@pytest.mark.django_db
+@override_settings(
+    RATELIMITS={"draft": "9/60", "resume": "9/60", "api": "1/60", "report": "9/60", "login": "9/60"}
+)
+def test_it_answers_too_many_requests_with_an_outcome(client, minimal_answers):
+    assert post(client, SCORE, response_for(minimal_answers)).status_code == 200
+    response = post(client, SCORE, response_for(minimal_answers))
+    refused(response, status=429)
+    assert response.json()["issue"][0]["code"] == "throttled" and "Retry-After" in response
+
+
+@pytest.mark.django_db
+def test_an_unknown_fhir_address_is_an_outcome_too(client):
+    refused(client.get("/fhir/Patient/1"), status=404)
 
 
 JSON = st.recursive(
