@@ -63,6 +63,9 @@ def _humanise(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
+# The runner's options are in the first person ("I prefer not to say").
+SEX_LABELS = {"prefer_not": "Prefer not to say", stats.SEX_NOT_ANSWERED: "Not answered"}
+
 # Short names for list columns, filters and charts (the runner's headlines are sentences).
 CATEGORY_LABELS = {
     "urgent_care": "Urgent care",
@@ -364,7 +367,8 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_filter = (
         choices_filter("category", "category", CATEGORY_LABELS.items()),
         choices_filter("pattern", "pattern", PATTERN_LABELS.items()),
-        choices_filter("criteria_supported", "criteria supported", ((n, n) for n in range(0, 9))),
+        # 0-7: self-report can support at most seven criteria (c8 needs lab testing).
+        choices_filter("criteria_supported", "criteria supported", ((n, n) for n in range(0, 8))),
         FlagsFilter,
         choices_filter("side", "side", ((s, _humanise(s)) for s in stats.SIDES)),
         choices_filter(
@@ -769,7 +773,7 @@ def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
     category_items = [(CATEGORY_LABELS[c], figures.by_category[c]) for c in stats.CATEGORIES]
     pattern_items = [(PATTERN_LABELS[p], figures.by_pattern[p]) for p in stats.PATTERNS]
     side_items = [(_humanise(s), figures.by_side[s]) for s in stats.SIDES]
-    sex_items = [(_humanise(s), count) for s, count in figures.by_sex.items()]
+    sex_items = [(SEX_LABELS.get(s, _humanise(s)), count) for s, count in figures.by_sex.items()]
     criteria_items = [
         (f"{cid} {scoring.CRITERION_TITLES[cid]}", figures.criteria_supported[cid])
         for cid in stats.CRITERIA_IDS

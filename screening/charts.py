@@ -38,6 +38,19 @@ def _frame(chart_id: str, title: str, desc: str, width: int, height: int, body: 
     )
 
 
+def percent(share: float) -> str:
+    """A share as a whole percentage that never rounds a few to none or most to all.
+
+    >>> [percent(x) for x in (0, 0.004, 0.25, 0.996, 1)]
+    ['0%', '<1%', '25%', '>99%', '100%']
+    """
+    if 0 < share < 0.005:
+        return "<1%"
+    if 0.995 <= share < 1:
+        return ">99%"
+    return f"{share:.0%}"
+
+
 def bar_chart(
     chart_id: str, title: str, items: Sequence[tuple[str, int]], total: int | None = None
 ) -> SafeString:
@@ -51,7 +64,7 @@ def bar_chart(
     for i, (label, count) in enumerate(items):
         y = 5 + i * row_height
         length = round(bar_width * count / largest)
-        share = f" ({count / total:.0%})" if total else ""
+        share = f" ({percent(count / total)})" if total else ""
         rows.append(
             format_html(
                 '<g class="bar"><text x="{lx}" y="{ty}" text-anchor="end" font-size="13" '
@@ -165,7 +178,7 @@ def heat_map(
         parts = []
         for j, share in enumerate(shares):
             step = heat_step(share)
-            text = "not asked" if share is None else f"{share:.0%}"
+            text = "not asked" if share is None else percent(share)
             parts.append(f"{columns[j]} {text}")
             cells.append(
                 format_html(

@@ -265,6 +265,19 @@ def test_the_list_names_flags_as_the_side_bar_does(reviewer_client):
 
 
 @pytest.mark.django_db
+def test_the_side_bar_offers_no_criteria_count_self_report_cannot_reach(reviewer_client):
+    text = reviewer_client.get(reverse(LIST)).text
+    assert "criteria_supported=7" in text and "criteria_supported=8" not in text
+
+
+@pytest.mark.django_db
+def test_the_statistics_name_sex_for_a_reader_not_as_the_runner_was_asked(reviewer_client):
+    make_submission(sex="prefer_not")
+    text = reviewer_client.get(reverse(STATS)).text
+    assert "Prefer not to say" in text and "I prefer not to say" not in text
+
+
+@pytest.mark.django_db
 def test_it_finds_a_submission_by_its_reference_in_any_case(reviewer_client):
     wanted, other = make_submission(), make_submission()
     response = reviewer_client.get(reverse(LIST), {"q": wanted.reference.lower()})

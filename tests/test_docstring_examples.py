@@ -4,10 +4,12 @@ import doctest
 
 import pytest
 
-from screening import exports, instrument, journey, ratelimit, scoring, stats
+from screening import charts, exports, instrument, journey, ratelimit, scoring, stats
 
 
-@pytest.mark.parametrize("module", [instrument, scoring, exports, ratelimit, stats, journey])
+@pytest.mark.parametrize(
+    "module", [instrument, scoring, exports, ratelimit, stats, journey, charts]
+)
 def test_the_docstring_examples_hold(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0
