@@ -676,6 +676,7 @@ class SubmissionAdmin(admin.ModelAdmin):
             "stats": figures,
             "filter_query": audit.filter_string(request),
             "bad_filter": request.GET.get("e") == "1",
+            "k_min": stats.K_MIN,
             **statistics_context(figures),
         }
         return TemplateResponse(request, "admin/screening/submission/statistics.html", context)

@@ -275,6 +275,8 @@ def test_the_statistics_name_sex_for_a_reader_not_as_the_runner_was_asked(review
     make_submission(sex="prefer_not")
     text = reviewer_client.get(reverse(STATS)).text
     assert "Prefer not to say" in text and "I prefer not to say" not in text
+    # One submission: too few to download counts, so no link that would be refused.
+    assert "Download these counts" not in text and "groups of 5 or more" in text
 
 
 @pytest.mark.django_db
