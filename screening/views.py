@@ -415,8 +415,9 @@ def _not_saved_yet(refused: HttpResponse) -> str:
 # nothing can be saved, but what the runner typed is shown again.
 NO_DRAFT_HERE = gettext_lazy(
     "We could not find your saved answers in this browser, so this page was not "
-    "saved. It may have been closed since you started. Copy anything long you "
-    "typed here, then enter your resume code on the start page to carry on."
+    "saved. It may have been closed since you started, or the answers deleted from "
+    "another tab. Copy anything long you typed here. If your answers were not "
+    "deleted, enter your resume code on the start page to carry on."
 )
 # A page from an earlier screening, posted after this browser started or resumed another.
 OTHER_SCREENING = gettext_lazy(

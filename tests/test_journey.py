@@ -210,6 +210,20 @@ def test_a_step_saved_after_its_answers_were_deleted_elsewhere_says_so(client):
 
 
 @pytest.mark.django_db
+def test_a_step_saved_after_its_answers_were_deleted_in_another_tab_does_not_send_to_a_dead_code(
+    client,
+):
+    """The same browser: the deletion also took the code from it."""
+    complete_steps(client, until="narrative")
+    assert client.post("/delete/", {}).status_code == 200  # tab B
+    response = client.post(
+        step_url("narrative"), {"own_words": "Typed in tab A.", "what_helped": ""}
+    )
+    text = response.content.decode()
+    assert "or the answers deleted from another tab" in text and "Typed in tab A." in text
+
+
+@pytest.mark.django_db
 def test_the_first_step_after_submitting_goes_to_the_result(client):
     """Starting again is /start/'s job; the first step must not unlink the result."""
     complete_steps(client)
