@@ -65,8 +65,8 @@ from screening.models import pdf_cache_key
 # legs and counts blank answers; "not answered"/"not asked" set apart and keyed;
 # tests not answered told from tests not done; the definition table, axis I and the
 # sources each kept on one page; seeds/003 cited. 1.4: the standing advice about
-# planned procedures is gone (no rule in instrument.md stands behind it, and the
-# sources' runners fared both ways after surgery); llc_consistent's and
+# planned procedures gives the sources' finding as it is (the coordination changed
+# after surgery for some runners and not for others); llc_consistent's and
 # other_causes_first's texts say only what their rules say.
 REPORT_VERSION = "1.4"
 

@@ -139,15 +139,26 @@ def test_it_shows_every_row_flag_and_test_for_each_vignette(name):
             assert flat(_(test)) in text
 
 
-def test_a_vignette_with_no_flag_says_so_and_gives_its_categorys_next_step():
+def test_a_vignette_with_no_flag_says_so_and_still_gives_the_standing_advice():
     vignette_answers, category = VIGNETTES["typical_hip"]
     assert not scoring.score(vignette_answers).flags
     text = pdf_text(report.render_pdf(vignette_answers, on=DAY))
     assert "No flag was raised by the answers." in text
     next_step = report.CLINICIAN_TEXTS[scoring.Category(category)][2]
     assert flat(_(next_step)) in text
+    assert "movement-disorders neurologist's opinion is advised" in text
     assert "7 of 8" in text  # c1-c7 supported by these answers, c8 never
     assert "self-report can support at most 7" in text
+
+
+def test_the_standing_advice_never_holds_back_emergency_care():
+    """Issue 4: every report advises a movement-disorders opinion before a procedure."""
+    vignette_answers, category = VIGNETTES["urgent_with_exclusions"]
+    assert category == "urgent_care"
+    text = pdf_text(report.render_pdf(vignette_answers, on=DAY))
+    assert "Before any planned invasive procedure" in text
+    assert "for some runners and not for others" in text
+    assert "never stands in the way of emergency treatment for an urgent flag" in text
 
 
 def test_tests_already_done_stand_beside_the_tests_the_flags_suggest():
@@ -155,7 +166,7 @@ def test_tests_already_done_stand_beside_the_tests_the_flags_suggest():
     text = pdf_text(report.render_pdf(vignette, on=DAY))
     flags = text.split("Flags and tests worth discussing", 1)[1]
     done = flags.split("Tests already done, as the runner reports them", 1)[1]
-    done = done.split("Classification, axis I", 1)[0]
+    done = done.split("Before any planned invasive procedure", 1)[0]
     expected = [
         f"{flat(report.item_label(item))}: {flat(questions.answer_text(item, vignette[item]))}"
         for item in ("test_mri_spine", "test_blood")
@@ -171,7 +182,7 @@ def test_no_test_done_and_no_answer_about_tests_are_told_apart():
     def tests_block(vignette):
         text = pdf_text(report.render_pdf(vignette, on=DAY))
         done = text.split("Tests already done, as the runner reports them", 1)[1]
-        return done.split("Classification, axis I", 1)[0]
+        return done.split("Before any planned invasive procedure", 1)[0]
 
     blank = tests_block(answers(**{test: None for test in instrument.TESTS}))
     assert "The runner gave no answer about the six tests" in blank
