@@ -85,6 +85,15 @@ def test_it_refuses_other_content_types(client, minimal_answers):
     assert response.status_code == 415
 
 
+@pytest.mark.parametrize("url", [URL, "/api/v1/report", "/fhir/QuestionnaireResponse/$score"])
+def test_a_chunked_body_without_a_length_is_refused_with_411_not_as_bad_json(client, url):
+    response = client.generic(
+        "POST", url, b"", content_type="application/json", HTTP_TRANSFER_ENCODING="chunked"
+    )
+    assert response.status_code == 411
+    assert "Content-Length" in response.content.decode()
+
+
 @pytest.mark.parametrize("method", ["get", "put", "delete", "patch"])
 def test_it_allows_only_post_and_says_so_in_json(client, method):
     response = getattr(client, method)(URL)
