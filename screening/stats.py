@@ -264,56 +264,57 @@ def compute(queryset: QuerySet) -> Statistics:
     )
 
 
+# What an aggregate export shows instead of a count it must not give away.
+SUPPRESSED = "suppressed"
+
+
+def _small(count: int, k: int) -> bool:
+    return 0 < count < k
+
+
 def suppressed(count: int, k: int = K_MIN) -> str:
-    """A count as exported in aggregates: groups of 1 to k-1 are hidden.
+    """A count shown on its own (the number of submissions): groups of 1 to k-1 hidden.
 
     >>> [suppressed(n) for n in (0, 1, 4, 5, 120)]
-    ['0', '<5', '<5', '5', '120']
+    ['0', 'suppressed', 'suppressed', '5', '120']
     """
-    return f"<{k}" if 0 < count < k else str(count)
-
-
-# A cell of a table whose other cells and total are exported, hidden with the
-# one small cell so that subtracting cannot reveal it.
-HIDDEN = "hidden"
+    return SUPPRESSED if _small(count, k) else str(count)
 
 
 def suppressed_partition(counts: Mapping[str, int], k: int = K_MIN) -> list[tuple[str, str]]:
-    """A table whose cells add up to a known total (each runner in exactly one cell).
+    """A table that puts every runner in exactly one cell, so that its cells add up to n.
 
-    Small cells show as "<k". If only one cell is small, the total minus the
-    others would give it back, so the smallest other non-empty cell is shown as
-    "hidden" too: the two then add up to a known number that neither can be read
-    from.
+    If any cell holds 1 to k-1 runners, every cell but the largest is shown as
+    "suppressed", empty ones too: n minus the largest is then all anyone can
+    know of them, shared among cells that could each hold from 0 up to it. If
+    that would still pin a cell (one cell hidden, or every hidden cell as large
+    as the largest), or the largest is itself small, it is hidden as well.
 
     >>> suppressed_partition({"a": 20, "b": 3, "c": 9, "d": 0})
-    [('a', '20'), ('b', '<5'), ('c', 'hidden'), ('d', '0')]
-    >>> suppressed_partition({"a": 20, "b": 3, "c": 1})
-    [('a', '20'), ('b', '<5'), ('c', '<5')]
+    [('a', '20'), ('b', 'suppressed'), ('c', 'suppressed'), ('d', 'suppressed')]
+    >>> suppressed_partition({"a": 20, "b": 9})
+    [('a', '20'), ('b', '9')]
     """
-    small = [key for key, count in counts.items() if 0 < count < k]
-    partner = None
-    if len(small) == 1:
-        others = [(count, key) for key, count in counts.items() if count >= k]
-        partner = min(others)[1] if others else None
+    if not any(_small(count, k) for count in counts.values()):
+        return [(key, str(count)) for key, count in counts.items()]
+    largest = max(counts, key=lambda key: counts[key])
+    rest = [count for key, count in counts.items() if key != largest]
+    keep_largest = (
+        counts[largest] >= k and len(rest) >= 2 and sum(rest) < len(rest) * counts[largest]
+    )
     return [
-        (key, HIDDEN if key == partner else suppressed(count, k)) for key, count in counts.items()
+        (key, str(count) if keep_largest and key == largest else SUPPRESSED)
+        for key, count in counts.items()
     ]
 
 
 def suppressed_subset(count: int, base: int, k: int = K_MIN) -> str:
-    """A count of runners out of ``base`` exported runners (a flag among all, say).
+    """How many of ``base`` runners have something (a flag, say), the rest being a group too.
 
-    The runners left out are a group too: when 1 to k-1 of them are, the count
-    shows only that it is over base - k, or the few without the flag could be
-    named by subtraction.
-
-    >>> [suppressed_subset(n, 100) for n in (0, 3, 50, 95, 96, 99, 100)]
-    ['0', '<5', '50', '95', '>95', '>95', '100']
+    >>> [suppressed_subset(n, 100) for n in (0, 3, 50, 95, 96, 100)]
+    ['0', 'suppressed', '50', '95', 'suppressed', '100']
     """
-    if 0 < base - count < k and count >= k:
-        return f">{base - k}"
-    return suppressed(count, k)
+    return SUPPRESSED if _small(count, k) or _small(base - count, k) else str(count)
 
 
 def aggregate_rows(stats: Statistics) -> list[tuple[str, str, str]]:
@@ -321,9 +322,9 @@ def aggregate_rows(stats: Statistics) -> list[tuple[str, str, str]]:
 
     Only counts of runners are exported, never a per-runner value; the
     distributions are exported as histograms whose bins obey the same rule.
-    Tables that split every runner into groups hide a second cell when one is
-    small (suppressed_partition); counts out of a known number hide a small
-    remainder as well (suppressed_subset).
+    A group of 1-4 must not come back by subtraction either: tables that split
+    every runner hide more cells with it (suppressed_partition), and a count out
+    of a known number is hidden when the rest is 1-4 (suppressed_subset).
     """
     rows: list[tuple[str, str, str]] = [("all", "submissions", suppressed(stats.n))]
     partitions: list[tuple[str, Mapping[str, int]]] = [
@@ -332,27 +333,21 @@ def aggregate_rows(stats: Statistics) -> list[tuple[str, str, str]]:
         ("side", stats.by_side),
         ("sex", stats.by_sex),
         ("onset_band", stats.by_onset_band),
-        ("onset_age", dict(stats.onset_age.histogram)),
-        ("duration_years", dict(stats.duration.histogram)),
     ]
-    for table, counts in partitions[:5]:
-        rows.extend((table, key, value) for key, value in suppressed_partition(counts))
+    for table, counts in partitions:
+        rows.extend((table, key, shown) for key, shown in suppressed_partition(counts))
     subsets = (("criterion_supported", stats.criteria_supported), ("flag", stats.flags))
     for table, counts in subsets:
         rows.extend(
             (table, key, suppressed_subset(value, stats.n)) for key, value in counts.items()
         )
-    for table, counts in partitions[5:]:
-        rows.extend((table, key, value) for key, value in suppressed_partition(counts))
+    for table, dist in (("onset_age", stats.onset_age), ("duration_years", stats.duration)):
+        histogram = dict(dist.histogram)
+        rows.extend((table, label, shown) for label, shown in suppressed_partition(histogram))
     for activity, scales in stats.limits.items():
         for scale, cell in scales.items():
-            answered = suppressed_subset(cell.answered, stats.n)
-            # Out of the runners who answered, shown exactly only when that number is.
-            limited = (
-                suppressed_subset(cell.limited, cell.answered)
-                if answered == str(cell.answered)
-                else suppressed(cell.limited)
-            )
+            limited = suppressed_subset(cell.limited, cell.answered)
             rows.append(("limited", f"{scale}_{activity}", limited))
+            answered = suppressed_subset(cell.answered, stats.n)
             rows.append(("answered", f"{scale}_{activity}", answered))
     return rows
