@@ -7,6 +7,7 @@ runner's own signed cookie, never in a URL, so it stays out of access logs.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from crispy_forms.utils import render_crispy_form
@@ -85,8 +86,12 @@ def _submission(request: HttpRequest) -> Submission | None:
     return journey.live_submission(code_hash) if code_hash else None
 
 
-# The mark of a page shown while this browser held no screening.
-NO_SCREENING_YET = "new"
+# The mark of a page shown while this browser held no screening: "new-" and a
+# random part, so that the screening its first post starts can recognise it.
+NO_SCREENING_YET = "new-"
+# Which first page started the screening this browser holds (see _old_tab_mark).
+FIRST_PAGE_COOKIE = "first_page"
+FIRST_PAGE_COOKIE_SALT = "screening.first-page"
 
 
 def _screening_mark(request: HttpRequest) -> str:
@@ -97,7 +102,22 @@ def _screening_mark(request: HttpRequest) -> str:
     code box does not. A page shown before any screening was linked says so.
     """
     code_hash = linked_hash(request)
-    return code_hash[:12] if code_hash else NO_SCREENING_YET
+    return code_hash[:12] if code_hash else NO_SCREENING_YET + secrets.token_hex(6)
+
+
+def _remember_first_page(response: HttpResponse, request: HttpRequest, code: str) -> None:
+    """The new screening's first page, as the browser posted it: a second press of that
+    same page (a double tap) then saves into the screening it started, not refused."""
+    posted = request.POST.get("screening", "")
+    if posted.startswith(NO_SCREENING_YET):
+        response.set_signed_cookie(
+            FIRST_PAGE_COOKIE,
+            f"{posted}:{journey.hash_code(code)[:12]}",
+            salt=FIRST_PAGE_COOKIE_SALT,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
 
 
 def _old_tab_mark(request: HttpRequest) -> str | None:
@@ -116,6 +136,11 @@ def _old_tab_mark(request: HttpRequest) -> str | None:
     code_hash = linked_hash(request)
     if not posted or code_hash is None:
         return None
+    if posted.startswith(NO_SCREENING_YET):
+        started = request.get_signed_cookie(
+            FIRST_PAGE_COOKIE, default=None, salt=FIRST_PAGE_COOKIE_SALT
+        )
+        return None if started == f"{posted}:{code_hash[:12]}" else posted
     return posted if posted != code_hash[:12] else None
 
 
@@ -348,7 +373,10 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
             return _not_saved(request, step_id, ALREADY_SENT, to_review=to_review)
         return _draft_gone(request, step_id, to_review=to_review)
     response = HttpResponseRedirect(_after_step(draft, step_id, to_review=to_review))
-    return _link(response, new_code) if new_code else response
+    if new_code:
+        _remember_first_page(response, request, new_code)
+        return _link(response, new_code)
+    return response
 
 
 def _help_if_urgent(
@@ -422,8 +450,8 @@ NO_DRAFT_HERE = gettext_lazy(
 # A page from an earlier screening, posted after this browser started or resumed another.
 OTHER_SCREENING = gettext_lazy(
     "Since this page was opened, another screening was started or resumed in this "
-    "browser, so this page was not saved: it belongs to the earlier one. Copy anything "
-    "long you typed here, then go to the start page."
+    "browser, so this page was not saved: it does not belong to the screening open now. "
+    "Copy anything long you typed here, then go to the start page."
 )
 # The consent page of an old tab, after another screening was started or resumed.
 CONSENT_FOR_ANOTHER_SCREENING = gettext_lazy(
@@ -662,11 +690,11 @@ def delete(request: HttpRequest) -> HttpResponse:
     )
     old_tab = _old_tab_mark(request)
     data = request.POST if request.method == "POST" else None
+    typed = data is not None and bool(data.get("code", "").strip())
     form = OptionalCodeForm(data, code_needed=not has_linked)
     status = 200
-    if request.method == "POST":
+    if data is not None:
         status = BAD_INPUT
-        typed = bool(request.POST.get("code", "").strip())
         # Only a typed code is looked up, so only it counts against guessing; a
         # runner deleting the screening this browser holds is never refused.
         refused = refusal("resume", request) if typed else None
@@ -689,10 +717,16 @@ def delete(request: HttpRequest) -> HttpResponse:
             )
     context = {
         "form": form,
-        "has_linked": has_linked,
+        # A code the runner typed comes back with its error, in its box, even if
+        # another tab has linked a screening since.
+        "ask_code": not has_linked or typed,
         "code": _shown_code(request),
-        # Unlike a step's, a refused delete page takes the current mark: what was
-        # meant to be deleted is not this browser's to delete any more.
-        "screening_mark": _screening_mark(request),
+        # A page refused for being an old tab's takes the current mark: what it
+        # meant to delete is not this browser's to delete any more, so the next
+        # press deletes what this browser holds. A typed code that failed keeps
+        # the page's own mark, so that pressing again without one is still refused.
+        "screening_mark": (
+            data.get("screening", "") if data is not None and typed else _screening_mark(request)
+        ),
     }
     return render(request, "screening/delete.html", context, status=status)

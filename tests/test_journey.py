@@ -276,7 +276,7 @@ def test_the_start_page_shows_the_code_before_a_new_start_unlinks_it(client):
 
 
 def screening_mark(page) -> str:
-    found = re.search(r'name="screening" value="([0-9a-f]+|new)"', page.content.decode())
+    found = re.search(r'name="screening" value="([0-9a-f]+|new-[0-9a-f]+)"', page.content.decode())
     assert found, "the step page carries no screening mark"
     return found.group(1)
 
@@ -320,7 +320,7 @@ def test_a_first_page_opened_before_any_screening_is_not_saved_into_one_resumed_
     resumed = Draft.objects.get()
     before = dict(resumed.answers)
     tab_a_mark = screening_mark(client.get(step_url("safety")))
-    assert tab_a_mark == "new"
+    assert tab_a_mark.startswith("new-")
     assert resume(client, code_of(elsewhere)).status_code == 302  # tab B
     posted = {**STEP_POSTS["safety"], "sudden_weakness": "no", "screening": tab_a_mark}
     response = client.post(step_url("safety"), posted)
@@ -332,6 +332,39 @@ def test_a_first_page_opened_before_any_screening_is_not_saved_into_one_resumed_
 
 
 @pytest.mark.django_db
+def test_the_first_page_pressed_twice_saves_into_the_screening_it_started(client):
+    """A double tap: the second post arrives once the first has linked the new draft."""
+    first_page = {
+        **STEP_POSTS["safety"],
+        "screening": screening_mark(client.get(step_url("safety"))),
+    }
+    assert client.post(step_url("safety"), first_page).status_code == 302
+    again = client.post(step_url("safety"), first_page)
+    assert again.status_code == 302
+    assert Draft.objects.count() == 1
+    # Another first page (another tab, before the first was saved) is still refused.
+    other = {**STEP_POSTS["safety"], "screening": "new-0123456789ab"}
+    assert client.post(step_url("safety"), other).status_code == 409
+
+
+@pytest.mark.django_db
+def test_a_mistyped_code_on_an_old_delete_page_deletes_nothing_on_the_next_press(client):
+    from django.test import Client
+
+    other = Client()
+    complete_steps(other, until="care")
+    page_mark = screening_mark(client.get("/delete/"))  # nothing linked: the code box
+    assert resume(client, code_of(other)).status_code == 302  # another tab resumes
+    typo = client.post("/delete/", {"code": "0000-0000-0000-0", "screening": page_mark})
+    assert typo.status_code == 400
+    text = typo.content.decode()
+    assert 'id="id_code"' in text  # the box comes back with its error
+    again = client.post("/delete/", {"screening": screening_mark(typo)})
+    assert again.status_code == 409
+    assert Draft.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_deleting_with_a_typed_code_deletes_that_screening_not_the_one_linked(client):
     from django.test import Client
 
@@ -339,7 +372,7 @@ def test_deleting_with_a_typed_code_deletes_that_screening_not_the_one_linked(cl
     complete_steps(named, until="care")
     complete_steps(client, until="care")
     kept = Draft.objects.get(code_hash=journey.hash_code(code_of(client)))
-    response = client.post("/delete/", {"code": code_of(named), "screening": "new"})
+    response = client.post("/delete/", {"code": code_of(named), "screening": "new-0123456789ab"})
     assert response.status_code == 200
     assert list(Draft.objects.values_list("pk", flat=True)) == [kept.pk]
     assert client.get(step_url("care")).status_code == 200  # still linked to its own
