@@ -124,6 +124,9 @@ INSTALLED_APPS = [
     "axes",
 ]
 
+# A post refused by the CSRF check still answers an urgent "yes" first.
+CSRF_FAILURE_VIEW = "screening.views.csrf_failure"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # One JSON line per request (method, route pattern, status, duration), no IP.

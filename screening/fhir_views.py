@@ -39,6 +39,9 @@ def refusal(status: int, code: str, message: str, expression: str | None = None)
     return fhir_response(fhir.operation_outcome([issue]), status=status)
 
 
+# GET only, and no cookie read: exempt, so that another method gets its 405
+# OperationOutcome rather than the CSRF refusal meant for forms.
+@csrf_exempt
 @require_GET
 def questionnaire(request: HttpRequest, resource_id: str) -> HttpResponse:
     if resource_id != INSTRUMENT_ID:
@@ -46,6 +49,7 @@ def questionnaire(request: HttpRequest, resource_id: str) -> HttpResponse:
     return fhir_response(fhir.questionnaire())
 
 
+@csrf_exempt
 @require_GET
 def code_system(request: HttpRequest, resource_id: str) -> HttpResponse:
     systems = fhir.code_systems()

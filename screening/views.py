@@ -23,7 +23,8 @@ from django.views.decorators.http import require_http_methods
 
 from screening import journey, questions
 from screening.forms import FORMS, ConsentForm, OptionalCodeForm, ResumeForm, StepForm
-from screening.instrument import INSTRUMENT_VERSION, ITEMS, Kind
+from screening.instrument import INSTRUMENT_VERSION, ITEMS, URGENT_ITEM_IDS, Kind
+from screening.middleware import machine_refusal, wants_json
 from screening.models import Draft, Submission
 from screening.ratelimit import ratelimit, refusal
 from screening.scoring import (
@@ -497,6 +498,23 @@ def help_now(request: HttpRequest) -> HttpResponse:
     if draft is None or not urgent_flags(draft.answers):
         return redirect("home")
     return _help_page(request, draft.answers, _where_to_continue(draft), saved=True)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A post refused by the CSRF check (cookies blocked, a page left open too long).
+
+    Nothing is saved, but an urgent "yes" on it is still answered first
+    (docs/clinical-safety.md H1): the runner may be the one whose browser refuses
+    our cookies. A program under /api/ or /fhir/ gets its own kind of refusal.
+    """
+    if wants_json(request):
+        return machine_refusal(request, 403, "The CSRF check failed; send the request again.")
+    said = {item: "yes" for item in URGENT_ITEM_IDS if request.POST.get(item) == "yes"}
+    if urgent_flags(said):
+        response = _help_page(request, said, reverse("home"), saved=False)
+        response.status_code = 403
+        return response
+    return render(request, "403_csrf.html", status=403)
 
 
 def _help_page(

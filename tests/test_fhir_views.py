@@ -201,6 +201,13 @@ def test_it_answers_too_many_requests_with_an_outcome(client, minimal_answers):
     assert response.json()["issue"][0]["code"] == "throttled" and "Retry-After" in response
 
 
+@pytest.mark.parametrize("url", ["/fhir/Questionnaire/llc-screen", "/fhir/CodeSystem/x"])
+def test_a_post_to_a_read_only_fhir_address_gets_a_405_outcome_not_a_csrf_page(url):
+    response = Client(enforce_csrf_checks=True).post(url, {})
+    refused(response, status=405)
+    assert response["Allow"] == "GET"
+
+
 @pytest.mark.django_db
 def test_an_unknown_fhir_address_is_an_outcome_too(client):
     refused(client.get("/fhir/Patient/1"), status=404)

@@ -332,6 +332,21 @@ def test_a_first_page_opened_before_any_screening_is_not_saved_into_one_resumed_
 
 
 @pytest.mark.django_db
+def test_an_urgent_yes_refused_by_the_csrf_check_still_gets_the_help_page(client):
+    """Cookies blocked: nothing can be saved, but the emergency is answered first."""
+    from django.test import Client
+
+    blocked = Client(enforce_csrf_checks=True)
+    urgent = {**STEP_POSTS["safety"], "acute_limb": "yes"}
+    response = blocked.post(step_url("safety"), urgent)
+    assert response.status_code == 403
+    assert "Get medical help today" in response.content.decode()
+    assert Draft.objects.count() == 0
+    plain = blocked.post(step_url("safety"), STEP_POSTS["safety"])
+    assert plain.status_code == 403 and "This page has expired" in plain.content.decode()
+
+
+@pytest.mark.django_db
 def test_the_first_page_pressed_twice_saves_into_the_screening_it_started(client):
     """A double tap: the second post arrives once the first has linked the new draft."""
     first_page = {
