@@ -13,15 +13,15 @@ import os
 from config.logging import json_to_stdout
 
 
-def whole_number(name: str, default: int) -> int:
-    """A positive whole number from the environment; empty means the default.
+def whole_number(name: str, default: int, minimum: int = 1) -> int:
+    """A whole number from the environment; empty means the default.
 
     gunicorn would print a traceback for a bad value: say what is wrong instead.
     """
     value = os.environ.get(name) or str(default)
-    if not value.isdigit() or int(value) < 1:
+    if not value.isdigit() or int(value) < minimum:
         raise SystemExit(
-            f"gunicorn.conf.py: {name} must be a whole number of 1 or more, not {value!r}"
+            f"gunicorn.conf.py: {name} must be a whole number of {minimum} or more, not {value!r}"
         )
     return int(value)
 
@@ -35,11 +35,11 @@ threads = 1
 
 # Recycle workers to bound any slow memory growth (WeasyPrint, fonts, caches);
 # the jitter keeps them from restarting all at once.
-max_requests = whole_number("GUNICORN_MAX_REQUESTS", 1000)
+max_requests = whole_number("GUNICORN_MAX_REQUESTS", 1000, minimum=0)  # 0: never recycle
 max_requests_jitter = 100
 
 # A PDF render takes well under 10 s; 60 s only catches a stuck worker.
-timeout = whole_number("GUNICORN_TIMEOUT", 60)
+timeout = whole_number("GUNICORN_TIMEOUT", 60, minimum=0)  # 0: no timeout (gunicorn's meaning)
 graceful_timeout = 30
 keepalive = 5
 

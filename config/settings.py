@@ -32,7 +32,7 @@ def env_bool(name: str, default: bool) -> bool:
 def env_int(name: str, default: int, minimum: int = 0) -> int:
     """A whole number of at least ``minimum`` (none of ours can be negative)."""
     value = os.environ.get(name)
-    if value is None:
+    if not value:  # unset, or empty as .env.example writes "use the default"
         return default
     try:
         number = int(value)
@@ -326,6 +326,7 @@ if not DEBUG:
 # fields, replaces request paths by their route pattern and never writes an
 # exception's message (see docs/deploy.md).
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+LOG_LEVEL = {"WARN": "WARNING"}.get(LOG_LEVEL, LOG_LEVEL)  # Python's logging takes both
 if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
     raise ImproperlyConfigured(
         f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}"

@@ -119,6 +119,8 @@ def test_retention_runs_daily_with_the_apps_own_environment_after_the_migrations
     command = retention["command"]
     assert command[:2] == ["sh", "-c"]
     assert "python manage.py purge_expired" in command[2] and "sleep 86400" in command[2]
+    # As PID 1 the shell must end itself on SIGTERM; Compose turns $$ into $.
+    assert command[2].startswith("trap 'exit 0' TERM;") and "wait $$!" in command[2]
 
 
 def test_it_gives_the_database_a_named_volume_and_a_health_check():

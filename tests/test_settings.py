@@ -110,6 +110,28 @@ def test_it_refuses_a_value_out_of_range_with_a_message(name, value, message):
 
 @pytest.mark.parametrize(
     ("name", "value"),
+    [("LOG_LEVEL", "warn"), ("RETENTION_DAYS", ""), ("NUM_PROXIES", "0"), ("DB_CONN_MAX_AGE", "0")],
+)
+def test_it_takes_the_values_operators_write(name, value):
+    """An empty value means the default, as .env.example has it; WARN is a level."""
+    result = manage("check", env=production_env(**{name: value}))
+    assert result.returncode == 0, result.stderr
+
+
+def test_gunicorn_takes_zero_where_zero_means_never():
+    script = (
+        "import runpy; conf = runpy.run_path('gunicorn.conf.py'); "
+        "print(conf['max_requests'], conf['timeout'])"
+    )
+    env = {**production_env(), "GUNICORN_MAX_REQUESTS": "0", "GUNICORN_TIMEOUT": "0"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.stdout.split() == ["0", "0"], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
     [("WEB_CONCURRENCY", "abc"), ("GUNICORN_TIMEOUT", "1m"), ("GUNICORN_LOG_LEVEL", "loud")],
 )
 def test_gunicorn_refuses_a_bad_value_with_a_message_not_a_traceback(name, value):
