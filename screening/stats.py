@@ -22,7 +22,7 @@ from django.db import connection
 from django.db.models import Count, QuerySet
 
 from screening import scoring
-from screening.instrument import LIMIT_ACTIVITIES, LIMIT_SCALES, codes_of
+from screening.instrument import ITEMS, LIMIT_ACTIVITIES, LIMIT_SCALES, codes_of
 
 # The smallest group an export of aggregates may show (k-anonymity threshold).
 K_MIN = 5
@@ -46,6 +46,9 @@ CRITERIA_IDS = scoring.CRITERIA_IDS
 
 ONSET_BIN_YEARS = 5
 DURATION_BIN_YEARS = 2
+# Every value the instrument allows, for the aggregate export's fixed histograms.
+ONSET_AGE_RANGE = (ITEMS["onset_age"].min or 0, ITEMS["onset_age"].max or 100)
+DURATION_RANGE = (0, (ITEMS["age"].max or 100) - (ITEMS["onset_age"].min or 0))
 
 
 @dataclass(frozen=True)
@@ -288,7 +291,8 @@ def suppressed_partition(counts: Mapping[str, int], k: int = K_MIN) -> list[tupl
     "suppressed", empty ones too: n minus the largest is then all anyone can
     know of them, shared among cells that could each hold from 0 up to it. If
     that would still pin a cell (one cell hidden, or every hidden cell as large
-    as the largest), or the largest is itself small, it is hidden as well.
+    as the largest), or the largest is itself small, or the cells outside it hold
+    1 to k-1 runners together, it is hidden as well.
 
     >>> suppressed_partition({"a": 20, "b": 3, "c": 9, "d": 0})
     [('a', '20'), ('b', 'suppressed'), ('c', 'suppressed'), ('d', 'suppressed')]
@@ -300,7 +304,10 @@ def suppressed_partition(counts: Mapping[str, int], k: int = K_MIN) -> list[tupl
     largest = max(counts, key=lambda key: counts[key])
     rest = [count for key, count in counts.items() if key != largest]
     keep_largest = (
-        counts[largest] >= k and len(rest) >= 2 and sum(rest) < len(rest) * counts[largest]
+        counts[largest] >= k
+        and not _small(sum(rest), k)  # n minus the largest would be a small group
+        and len(rest) >= 2
+        and sum(rest) < len(rest) * counts[largest]
     )
     return [
         (key, str(count) if keep_largest and key == largest else SUPPRESSED)
@@ -334,20 +341,51 @@ def aggregate_rows(stats: Statistics) -> list[tuple[str, str, str]]:
         ("sex", stats.by_sex),
         ("onset_band", stats.by_onset_band),
     ]
-    for table, counts in partitions:
-        rows.extend((table, key, shown) for key, shown in suppressed_partition(counts))
-    subsets = (("criterion_supported", stats.criteria_supported), ("flag", stats.flags))
-    for table, counts in subsets:
+    shown_partitions = {table: suppressed_partition(counts) for table, counts in partitions}
+    for table, _counts in partitions:
+        rows.extend((table, key, shown) for key, shown in shown_partitions[table])
+    # The categories follow from the flags (urgent_care is "any urgent flag", and so
+    # on): with categories hidden, exact flag counts could give them back.
+    categories_hidden = any(shown == SUPPRESSED for _, shown in shown_partitions["category"])
+    for key, value in stats.criteria_supported.items():
+        rows.append(("criterion_supported", key, suppressed_subset(value, stats.n)))
+    for key, value in stats.flags.items():
+        shown = SUPPRESSED if categories_hidden and value else suppressed_subset(value, stats.n)
+        rows.append(("flag", key, shown))
+    for table, dist, (low, high), width in (
+        ("onset_age", stats.onset_age, ONSET_AGE_RANGE, ONSET_BIN_YEARS),
+        ("duration_years", stats.duration, DURATION_RANGE, DURATION_BIN_YEARS),
+    ):
         rows.extend(
-            (table, key, suppressed_subset(value, stats.n)) for key, value in counts.items()
+            (table, label, shown)
+            for label, shown in suppressed_partition(fixed_bins(dist.histogram, low, high, width))
         )
-    for table, dist in (("onset_age", stats.onset_age), ("duration_years", stats.duration)):
-        histogram = dict(dist.histogram)
-        rows.extend((table, label, shown) for label, shown in suppressed_partition(histogram))
     for activity, scales in stats.limits.items():
         for scale, cell in scales.items():
-            limited = suppressed_subset(cell.limited, cell.answered)
-            rows.append(("limited", f"{scale}_{activity}", limited))
             answered = suppressed_subset(cell.answered, stats.n)
+            # Out of a hidden number, an exact count would narrow that number down.
+            limited = (
+                SUPPRESSED
+                if answered == SUPPRESSED and cell.limited
+                else suppressed_subset(cell.limited, cell.answered)
+            )
+            rows.append(("limited", f"{scale}_{activity}", limited))
             rows.append(("answered", f"{scale}_{activity}", answered))
     return rows
+
+
+def fixed_bins(
+    histogram: Iterable[tuple[str, int]], low: int, high: int, width: int
+) -> dict[str, int]:
+    """A histogram over every bin the instrument allows, not only from the lowest filled
+    bin to the highest: those two would otherwise be known to hold someone.
+
+    >>> fixed_bins([("20-24", 3)], 15, 29, 5)
+    {'15-19': 0, '20-24': 3, '25-29': 0}
+    """
+    counts = dict(histogram)
+    starts = range(low // width * width, high + 1, width)
+    return {
+        f"{start}-{start + width - 1}": counts.get(f"{start}-{start + width - 1}", 0)
+        for start in starts
+    }

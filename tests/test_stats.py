@@ -178,8 +178,37 @@ def test_k_suppression_hides_groups_under_five():
     # 7 - 5 would give the 2 back; with one other cell, even the largest is hidden.
     assert rows[("category", "llc_consistent")] == rows[("category", "see_neurologist")] == hidden
     assert rows[("side", "left")] == rows[("side", "right")] == hidden
-    assert rows[("onset_age", "20-24")] == "5"
-    assert rows[("onset_age", "40-44")] == rows[("onset_age", "30-34")] == hidden
+    # 7 - 5 leaves 2 outside 20-24: even the largest bin is hidden.
+    assert rows[("onset_age", "20-24")] == rows[("onset_age", "40-44")] == hidden
+    # Every bin the instrument allows is listed, so the ends say nothing either.
+    assert rows[("onset_age", "5-9")] == rows[("onset_age", "100-104")] == hidden
+
+
+def test_histogram_ends_and_related_counts_give_nothing_away():
+    """The cases a review found: the last filled bin, an exact count out of a hidden
+    number, and flags that spell out hidden categories."""
+    limits = {"easy_road": {"worst": stats.LimitCell(limited=97, answered=97)}}
+    figures = stats.Statistics(
+        n=100,
+        by_category={"partly_consistent": 93, "urgent_care": 6, "llc_consistent": 1},
+        by_pattern={},
+        by_side={},
+        by_sex={},
+        by_onset_band={},
+        criteria_supported={},
+        flags={"acute_limb": 6, "cauda_equina_signs": 0},
+        onset_age=stats.Distribution.from_counts(Counter({22: 99, 33: 1}), 5),
+        duration=stats.Distribution.from_counts(Counter(), 2),
+        current_age=stats.Distribution.from_counts(Counter(), 5),
+        limits=limits,
+    )
+    rows = {(table, group): count for table, group, count in stats.aggregate_rows(figures)}
+    hidden = stats.SUPPRESSED
+    assert rows[("onset_age", "20-24")] == rows[("onset_age", "30-34")] == hidden
+    assert rows[("onset_age", "45-49")] == hidden  # an empty bin reads the same
+    assert rows[("answered", "worst_easy_road")] == rows[("limited", "worst_easy_road")] == hidden
+    assert rows[("flag", "acute_limb")] == hidden  # it would give urgent_care back
+    assert rows[("flag", "cauda_equina_signs")] == "0"
 
 
 @given(st.lists(st.integers(0, 60), min_size=1, max_size=8))
@@ -196,6 +225,8 @@ def test_no_small_group_can_be_worked_out_from_its_table_and_total(cells):
     assert visible == {key: counts[key] for key in visible}  # what is shown is true
     hidden_sum = total - sum(visible.values())
     ceiling = max(visible.values(), default=hidden_sum)
+    if visible and hidden:
+        assert not 0 < hidden_sum < stats.K_MIN  # the rest of the table is no small group
     for key in hidden:
         low = max(0, hidden_sum - (len(hidden) - 1) * ceiling)
         high = min(hidden_sum, ceiling)
