@@ -55,7 +55,8 @@ control_socket_disable = True
 # without IP address or user agent; gunicorn's access log would write both.
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info").lower()
+loglevel = (os.environ.get("GUNICORN_LOG_LEVEL") or "info").lower()
+loglevel = {"warn": "warning"}.get(loglevel, loglevel)
 if loglevel not in ("debug", "info", "warning", "error", "critical"):
     raise SystemExit(
         "gunicorn.conf.py: GUNICORN_LOG_LEVEL must be debug, info, warning, error or critical, "

@@ -325,7 +325,7 @@ if not DEBUG:
 # resume code or answer: config.logging.JsonFormatter writes a fixed set of
 # fields, replaces request paths by their route pattern and never writes an
 # exception's message (see docs/deploy.md).
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+LOG_LEVEL = (os.environ.get("LOG_LEVEL") or "INFO").upper()
 LOG_LEVEL = {"WARN": "WARNING"}.get(LOG_LEVEL, LOG_LEVEL)  # Python's logging takes both
 if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
     raise ImproperlyConfigured(

@@ -737,7 +737,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         figures = stats.compute(queryset)
         if figures.n < stats.K_MIN:
             # Suppressing small cells is no use when the whole group is small: the
-            # zeros and the "<5"s would spell out these few runners' answers.
+            # zeros and the suppressed cells would spell out these few runners' answers.
             message = (
                 f"Fewer than {stats.K_MIN} shared submissions match these filters. Aggregates "
                 f"are exported for groups of {stats.K_MIN} or more only, so that no runner "

@@ -12,6 +12,7 @@ from typing import Any
 
 from crispy_forms.utils import render_crispy_form
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -107,10 +108,12 @@ def _screening_mark(request: HttpRequest) -> str:
 
 
 def _remember_first_page(response: HttpResponse, request: HttpRequest, code: str) -> None:
-    """The new screening's first page, as the browser posted it: a second press of that
-    same page (a double tap) then saves into the screening it started, not refused."""
+    """The page that started a new screening, as the browser posted it: a second press
+    of that same page (a double tap, Back) then saves into the screening it started,
+    not refused. Usually a "new-" page; also one shown for a code that had since
+    stopped opening anything (deleted, expired)."""
     posted = request.POST.get("screening", "")
-    if posted.startswith(NO_SCREENING_YET):
+    if posted:
         response.set_signed_cookie(
             FIRST_PAGE_COOKIE,
             f"{posted}:{journey.hash_code(code)[:12]}",
@@ -135,14 +138,12 @@ def _old_tab_mark(request: HttpRequest) -> str | None:
         return None
     posted = request.POST.get("screening", "")
     code_hash = linked_hash(request)
-    if not posted or code_hash is None:
+    if not posted or code_hash is None or posted == code_hash[:12]:
         return None
-    if posted.startswith(NO_SCREENING_YET):
-        started = request.get_signed_cookie(
-            FIRST_PAGE_COOKIE, default=None, salt=FIRST_PAGE_COOKIE_SALT
-        )
-        return None if started == f"{posted}:{code_hash[:12]}" else posted
-    return posted if posted != code_hash[:12] else None
+    started = request.get_signed_cookie(
+        FIRST_PAGE_COOKIE, default=None, salt=FIRST_PAGE_COOKIE_SALT
+    )
+    return None if started == f"{posted}:{code_hash[:12]}" else posted
 
 
 def _shown_code(request: HttpRequest) -> str:
@@ -509,7 +510,12 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """
     if wants_json(request):
         return machine_refusal(request, 403, "The CSRF check failed; send the request again.")
-    said = {item: "yes" for item in URGENT_ITEM_IDS if request.POST.get(item) == "yes"}
+    try:
+        # Only a step page asks the urgent questions; a forged post elsewhere gets no help page.
+        posted = request.POST if request.path.startswith("/step/") else {}
+    except (RequestDataTooBig, TooManyFieldsSent):
+        posted = {}
+    said = {item: "yes" for item in URGENT_ITEM_IDS if posted.get(item) == "yes"}
     if urgent_flags(said):
         response = _help_page(request, said, reverse("home"), saved=False)
         response.status_code = 403

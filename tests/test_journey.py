@@ -344,6 +344,9 @@ def test_an_urgent_yes_refused_by_the_csrf_check_still_gets_the_help_page(client
     assert Draft.objects.count() == 0
     plain = blocked.post(step_url("safety"), STEP_POSTS["safety"])
     assert plain.status_code == 403 and "This page has expired" in plain.content.decode()
+    # Only the step pages ask the urgent questions: a forged post elsewhere gets no help page.
+    elsewhere = blocked.post("/delete/", {"acute_limb": "yes"})
+    assert "Get medical help today" not in elsewhere.content.decode()
 
 
 @pytest.mark.django_db
@@ -360,6 +363,20 @@ def test_the_first_page_pressed_twice_saves_into_the_screening_it_started(client
     # Another first page (another tab, before the first was saved) is still refused.
     other = {**STEP_POSTS["safety"], "screening": "new-0123456789ab"}
     assert client.post(step_url("safety"), other).status_code == 409
+
+
+@pytest.mark.django_db
+def test_a_first_page_shown_for_a_dead_code_saves_twice_into_the_screening_it_started(client):
+    """The browser's code was deleted elsewhere; its first page starts a new screening,
+    and pressing that page again saves into it rather than being refused for good."""
+    from django.test import Client
+
+    complete_steps(client, until="narrative")
+    Client().post("/delete/", {"code": code_of(client)})
+    page = {**STEP_POSTS["safety"], "screening": screening_mark(client.get(step_url("safety")))}
+    assert client.post(step_url("safety"), page).status_code == 302
+    assert client.post(step_url("safety"), page).status_code == 302
+    assert Draft.objects.count() == 1
 
 
 @pytest.mark.django_db

@@ -110,7 +110,13 @@ def test_it_refuses_a_value_out_of_range_with_a_message(name, value, message):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("LOG_LEVEL", "warn"), ("RETENTION_DAYS", ""), ("NUM_PROXIES", "0"), ("DB_CONN_MAX_AGE", "0")],
+    [
+        ("LOG_LEVEL", "warn"),
+        ("LOG_LEVEL", ""),
+        ("RETENTION_DAYS", ""),
+        ("NUM_PROXIES", "0"),
+        ("DB_CONN_MAX_AGE", "0"),
+    ],
 )
 def test_it_takes_the_values_operators_write(name, value):
     """An empty value means the default, as .env.example has it; WARN is a level."""
@@ -149,11 +155,12 @@ def test_gunicorns_log_level_reaches_its_logger():
         "import runpy; conf = runpy.run_path('gunicorn.conf.py'); "
         "print(conf['logconfig_dict']['loggers']['gunicorn.error']['level'])"
     )
-    env = {**production_env(), "GUNICORN_LOG_LEVEL": "error"}
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert result.stdout.strip() == "ERROR", result.stderr
+    for given, level in (("error", "ERROR"), ("warn", "WARNING"), ("", "INFO")):
+        env = {**production_env(), "GUNICORN_LOG_LEVEL": given}
+        result = subprocess.run(
+            [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert result.stdout.strip() == level, result.stderr
 
 
 PAGE_SCRIPT = """
