@@ -334,19 +334,17 @@ def aggregate_rows(stats: Statistics) -> list[tuple[str, str, str]]:
     of a known number is hidden when the rest is 1-4 (suppressed_subset).
     """
     rows: list[tuple[str, str, str]] = [("all", "submissions", suppressed(stats.n))]
-    partitions: list[tuple[str, Mapping[str, int]]] = [
+    for table, counts in (
         ("category", stats.by_category),
         ("pattern", stats.by_pattern),
         ("side", stats.by_side),
         ("sex", stats.by_sex),
         ("onset_band", stats.by_onset_band),
-    ]
-    shown_partitions = {table: suppressed_partition(counts) for table, counts in partitions}
-    for table, _counts in partitions:
-        rows.extend((table, key, shown) for key, shown in shown_partitions[table])
+    ):
+        rows.extend((table, key, shown) for key, shown in suppressed_partition(counts))
     # The categories follow from the flags (urgent_care is "any urgent flag", and so
     # on): with categories hidden, exact flag counts could give them back.
-    categories_hidden = any(shown == SUPPRESSED for _, shown in shown_partitions["category"])
+    categories_hidden = any(row[0] == "category" and row[2] == SUPPRESSED for row in rows)
     for key, value in stats.criteria_supported.items():
         rows.append(("criterion_supported", key, suppressed_subset(value, stats.n)))
     for key, value in stats.flags.items():
