@@ -45,14 +45,10 @@ def machine_refusal(
     """A refusal as a program reads it: an OperationOutcome under /fhir/, where
     every refusal is one (screening.fhir_views), else ``{"errors": {about: [message]}}``."""
     if request.path.startswith("/fhir/"):
-        from screening import fhir  # imports the instrument: not at start-up
+        # The FHIR views' own refusal; imported here, as it imports this module.
+        from screening.fhir_views import refusal
 
-        issue = fhir.Issue(FHIR_ISSUE_CODES.get(status, "processing"), message)
-        return JsonResponse(
-            fhir.operation_outcome([issue]),
-            status=status,
-            content_type=f"{fhir.FHIR_JSON}; charset=utf-8",
-        )
+        return refusal(status, FHIR_ISSUE_CODES.get(status, "processing"), message)
     return JsonResponse({"errors": {about: [message]}}, status=status)
 
 
