@@ -52,6 +52,15 @@ def machine_refusal(
     return JsonResponse({"errors": {about: [message]}}, status=status)
 
 
+def refused(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    """A refusal in its reader's terms: ``machine_refusal`` for a program, the
+    status's own page for a person (rendered without the request, so that no
+    context processor reaches the database)."""
+    if wants_json(request):
+        return machine_refusal(request, status, message)
+    return HttpResponse(render_to_string(f"{status}.html"), status=status)
+
+
 class MethodNotAllowedMiddleware:
     """Say why a 405 was given: Django's require_http_methods answers with no body."""
 
@@ -64,10 +73,7 @@ class MethodNotAllowedMiddleware:
             return response
         allowed = response.get("Allow", "")
         message = f"This address does not accept {request.method} requests; it accepts {allowed}."
-        if wants_json(request):
-            filled = machine_refusal(request, 405, message)
-        else:
-            filled = HttpResponse(render_to_string("405.html", request=None), status=405)
+        filled = refused(request, 405, message)
         filled["Allow"] = allowed
         return filled
 

@@ -7,16 +7,9 @@ import sys
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
-from screening.middleware import (
-    is_outage,
-    machine_refusal,
-    too_large,
-    unavailable,
-    wants_json,
-)
+from screening.middleware import is_outage, refused, too_large, unavailable
 
 
 @never_cache
@@ -25,26 +18,19 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
 
 
-def _page(request: HttpRequest, status: int, message: str) -> HttpResponse:
-    if wants_json(request):
-        return machine_refusal(request, status, message)
-    # Rendered without the request so that no context processor reaches the database.
-    return HttpResponse(render_to_string(f"{status}.html"), status=status)
-
-
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # Django raises RequestDataTooBig while reading a body sent without a length.
     if isinstance(exception, RequestDataTooBig):
         return too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-    return _page(request, 400, "The request could not be read.")
+    return refused(request, 400, "The request could not be read.")
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _page(request, 403, "This request is not allowed.")
+    return refused(request, 403, "This request is not allowed.")
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _page(request, 404, "There is nothing at this address.")
+    return refused(request, 404, "There is nothing at this address.")
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -53,4 +39,4 @@ def server_error(request: HttpRequest) -> HttpResponse:
     error = sys.exc_info()[1]
     if error is not None and is_outage(error):
         return unavailable(request)
-    return _page(request, 500, "Something went wrong on our side.")
+    return refused(request, 500, "Something went wrong on our side.")
