@@ -24,15 +24,6 @@ class Refused(Exception):
         self.response = JsonResponse({"errors": errors}, status=status)
 
 
-# A chunked body reaches Django as an empty one behind gunicorn: say so rather
-# than "not valid JSON".
-WITHOUT_LENGTH = "send the body with a Content-Length header, not in chunks"
-
-
-def sent_in_chunks(request: HttpRequest) -> bool:
-    return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-
-
 def _answers_from(request: HttpRequest) -> dict[str, Any]:
     """Clean answers from a JSON body; oversized or non-JSON bodies are refused
     from the headers, before a byte of the body is read."""
@@ -42,8 +33,6 @@ def _answers_from(request: HttpRequest) -> dict[str, Any]:
         raise Refused(400, {"answers": ["bad Content-Length"]}) from None
     if length > MAX_BODY_BYTES:
         raise Refused(413, {"answers": [f"the body is larger than {MAX_BODY_BYTES // 1024} KiB"]})
-    if not length and sent_in_chunks(request):
-        raise Refused(411, {"answers": [WITHOUT_LENGTH]})
     if request.content_type != "application/json":
         raise Refused(415, {"answers": ["send the answers as application/json"]})
     body = request.read(MAX_BODY_BYTES + 1)

@@ -67,9 +67,6 @@ def read_json(request: HttpRequest) -> Any | JsonResponse:
     too_large = f"the body is larger than {MAX_BODY_BYTES // 1024} KiB"
     if length > MAX_BODY_BYTES:
         return refusal(413, "too-long", too_large)
-    if not length and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
-        # Behind gunicorn a chunked body reads as empty: say so, not "invalid JSON".
-        return refusal(411, "structure", "send the body with a Content-Length, not in chunks")
     if request.content_type not in ACCEPTED_CONTENT_TYPES:
         message = f"send {' or '.join(ACCEPTED_CONTENT_TYPES)}, not {request.content_type!r}"
         return refusal(415, "not-supported", message)

@@ -27,6 +27,7 @@ FHIR_ISSUE_CODES = {
     403: "forbidden",
     404: "not-found",
     405: "not-supported",
+    411: "structure",
     413: "too-long",
     429: "throttled",
     500: "exception",
@@ -78,6 +79,10 @@ class MethodNotAllowedMiddleware:
         return filled
 
 
+def sent_in_chunks(request: HttpRequest) -> bool:
+    return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
 class BodySizeLimitMiddleware:
     """Refuse a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE with 413, unread.
 
@@ -97,6 +102,11 @@ class BodySizeLimitMiddleware:
             length = 0  # Django treats an unreadable length as an empty body.
         if limit is not None and length > limit:
             return too_large(request, limit)
+        if not length and wants_json(request) and sent_in_chunks(request):
+            # Behind gunicorn a chunked body reaches Django as an empty one, which the
+            # API would refuse as invalid JSON: say what is wrong instead.
+            message = "Send the body with a Content-Length header, not in chunks."
+            return machine_refusal(request, 411, message)
         return self.get_response(request)
 
 
