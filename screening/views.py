@@ -50,15 +50,15 @@ BAD_INPUT = 400
 CONFLICT = 409  # a page posted for a screening that is no longer the one it was shown for
 
 
-def _link(response: HttpResponse, code: str) -> HttpResponse:
+def _set_runner_cookie(response: HttpResponse, name: str, value: str, salt: str) -> None:
+    """Signed, HttpOnly, Lax: how every cookie a runner's browser holds is written."""
     response.set_signed_cookie(
-        CODE_COOKIE,
-        code,
-        salt=CODE_COOKIE_SALT,
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-        samesite="Lax",
+        name, value, salt=salt, secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax"
     )
+
+
+def _link(response: HttpResponse, code: str) -> HttpResponse:
+    _set_runner_cookie(response, CODE_COOKIE, code, CODE_COOKIE_SALT)
     return response
 
 
@@ -114,14 +114,8 @@ def _remember_first_page(response: HttpResponse, request: HttpRequest, code: str
     stopped opening anything (deleted, expired)."""
     posted = request.POST.get("screening", "")
     if posted:
-        response.set_signed_cookie(
-            FIRST_PAGE_COOKIE,
-            f"{posted}:{journey.hash_code(code)[:12]}",
-            salt=FIRST_PAGE_COOKIE_SALT,
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True,
-            samesite="Lax",
-        )
+        value = f"{posted}:{journey.hash_code(code)[:12]}"
+        _set_runner_cookie(response, FIRST_PAGE_COOKIE, value, FIRST_PAGE_COOKIE_SALT)
 
 
 def _old_tab_mark(request: HttpRequest) -> str | None:
@@ -724,12 +718,10 @@ def delete(request: HttpRequest) -> HttpResponse:
         refused = refusal("resume", request) if typed else None
         if refused is not None:
             return refused
-        if not form.is_valid():
-            pass
-        elif not typed and old_tab is not None:
+        if form.is_valid() and not typed and old_tab is not None:
             status = CONFLICT
             form.add_error(None, DELETE_FOR_ANOTHER_SCREENING)
-        else:
+        elif form.is_valid():
             code = form.cleaned_data["code"]
             code_hash = journey.hash_code(code) if code else linked
             assert code_hash is not None
