@@ -34,12 +34,10 @@ def pdf_response(pdf: bytes, reference: str) -> HttpResponse:
 @require_GET
 def submission_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     submission = get_object_or_404(Submission, public_id=public_id)
-    # The runner's own for as long as their code opens it (journey.live_submission).
-    runners_own = (
-        submission.code_hash is not None
-        and linked_hash(request) == submission.code_hash
-        and submission.created_on >= journey.expiry_cutoff()
-    )
+    # The runner's own for as long as their code opens it.
+    linked = linked_hash(request)
+    opened = journey.live_submission(linked) if linked else None
+    runners_own = opened is not None and opened.pk == submission.pk
     # Staff see what they see in the admin: shared submissions only.
     shared = submission.share_for_research
     staff_may_see = shared and request.user.has_perm("screening.view_submission")
