@@ -8,7 +8,11 @@
  *    user lands on the answer to change, not at the top of the page.
  * 4. A free-text box counts the characters left (GOV.UK's character count); it
  *    has no maxlength, which would cut a long paste without a word. The
- *    server refuses too long a text and shows it again whole. */
+ *    server refuses too long a text and shows it again whole.
+ * 5. A form is sent once per press: a second press within a second, while the
+ *    page is still on its way, is ignored (GOV.UK's prevent-double-click). On
+ *    the first page there is no code cookie yet, so a double tap would start
+ *    two screenings; the server cannot tell the second from a new runner. */
 (function () {
   "use strict";
 
@@ -85,7 +89,17 @@
     box.addEventListener("input", show);
   }
 
+  function sendOnce(form) {
+    var sentAt = 0;
+    form.addEventListener("submit", function (event) {
+      var now = Date.now();
+      if (now - sentAt < 1000) { event.preventDefault(); return; }
+      sentAt = now;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll('form[method="post"]').forEach(sendOnce);
     document.querySelectorAll("textarea[data-maxlength]").forEach(countCharacters);
     document.querySelectorAll("form[data-conditional]").forEach(function (form) {
       form.classList.add("js-conditional");

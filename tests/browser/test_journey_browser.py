@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.signals import request_started
 from playwright.sync_api import BrowserContext, Page, expect
 
-from screening.models import Submission
+from screening.models import Draft, Submission
 from screening.scoring import score
 from tests.browser.helpers import (
     MAX_HTML_BYTES,
@@ -263,3 +267,35 @@ def test_the_axe_check_does_find_a_violation(page: Page):
     """The zero-violation assertions mean something: axe flags an unlabelled input."""
     page.set_content('<!doctype html><html lang="en"><title>t</title><main><input></main></html>')
     assert "label" in {v["id"] for v in axe_violations(page)}
+
+
+@contextlib.contextmanager
+def slow_requests(seconds: float) -> Iterator[None]:
+    """Hold every POST in the live server for a while, as a slow network would."""
+
+    def hold(sender, environ, **kwargs) -> None:
+        if environ["REQUEST_METHOD"] == "POST":
+            time.sleep(seconds)
+
+    request_started.connect(hold)
+    try:
+        yield
+    finally:
+        request_started.disconnect(hold)
+
+
+def test_a_double_tap_on_the_first_page_starts_one_screening(page: Page, live_server):
+    """Before the first answer there is no code cookie, so each press would start a draft."""
+    page.goto("/step/safety/")
+    fill_with_mouse(page, STEP_POSTS["safety"])
+    # Two taps a moment apart, the second while the first is still on its way
+    # (the live server is held up so that the page is still there to tap).
+    with slow_requests(seconds=0.6):
+        box = page.locator('button[value="next"]').bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.click(x, y)
+        page.wait_for_timeout(200)
+        page.mouse.click(x, y)
+        page.wait_for_url("**/step/about/")
+    assert Draft.objects.count() == 1
