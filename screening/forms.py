@@ -44,8 +44,6 @@ from screening.instrument import (
 )
 from screening.journey import STEP_BY_ID, normalize_code
 
-KM_PER_MILE = 1.609344
-
 # Our own field templates for a question (why: ``Question``).
 CHOICES_TEMPLATE = "screening/crispy/choices.html"
 INPUT_TEMPLATE = "screening/crispy/input.html"
@@ -460,18 +458,20 @@ class AboutForm(StepForm):
         if distance is not None:
             # Compared in the runner's own unit: a number too big for a float
             # could not even be converted.
-            limit = high / KM_PER_MILE if unit == "miles" else high
+            limit = high / questions.KM_PER_MILE if unit == "miles" else high
             if distance > limit:
                 message = _("Enter %(km)d km (%(miles)d miles) a week or less") % {
                     "km": high,
-                    "miles": int(high / KM_PER_MILE),
+                    "miles": int(high / questions.KM_PER_MILE),
                 }
                 self.add_error(
                     "weekly_distance", ValidationError(message, code=ErrorCode.OUT_OF_RANGE)
                 )
             else:
                 miles = unit == "miles"
-                cleaned["weekly_km"] = round(distance * KM_PER_MILE) if miles else distance
+                cleaned["weekly_km"] = (
+                    round(distance * questions.KM_PER_MILE) if miles else distance
+                )
         age, onset_age = cleaned.get("age"), cleaned.get("onset_age")
         if age is not None and onset_age is not None and onset_age > age:
             self.add_error(

@@ -29,6 +29,8 @@ from django.utils.translation import gettext_lazy as _
 
 from screening.instrument import ITEMS, LIMIT_ACTIVITIES, TESTS, Kind
 
+KM_PER_MILE = 1.609344
+
 StrLike = str | Promise
 
 STEP_TITLES: dict[str, StrLike] = {
@@ -471,7 +473,10 @@ def answer_text(item_id: str, value: Any) -> str:
     if item.kind is Kind.MULTI:
         return ", ".join(str(code_label(item_id, code)) for code in value)
     if item_id == "weekly_km":
-        return str(_("%(km)d km a week") % {"km": value})
+        # Stored in km (instrument.md); the miles are there for a runner who typed
+        # miles and for a reader who thinks in them (the form converts, rounded).
+        miles = round(value / KM_PER_MILE)
+        return str(_("%(km)d km (about %(miles)d miles) a week") % {"km": value, "miles": miles})
     return str(value)
 
 

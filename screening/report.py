@@ -67,8 +67,9 @@ from screening.models import pdf_cache_key
 # sources each kept on one page; seeds/003 cited. 1.4: the standing advice about
 # planned procedures gives the sources' finding as it is (the coordination changed
 # after surgery for some runners and not for others); llc_consistent's and
-# other_causes_first's texts say only what their rules say.
-REPORT_VERSION = "1.4"
+# other_causes_first's texts say only what their rules say. 1.5: the weekly
+# distance in miles as well as km.
+REPORT_VERSION = "1.5"
 
 # Tagged PDF/UA-1 (see ``render_pdf`` for why not PDF/A-3).
 PDF_VARIANT = "pdf/ua-1"

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from screening import journey, questions
 from screening.forms import FORMS, ConsentForm, OptionalCodeForm, ResumeForm, StepForm
@@ -155,6 +155,7 @@ def _where_to_continue(draft: Draft) -> str:
     return _step_url(open_step) if open_step else reverse("journey-review")
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return _home(request, ResumeForm())
 
@@ -175,23 +176,24 @@ def _home(request: HttpRequest, resume_form: ResumeForm, status: int = 200) -> H
     return render(request, "screening/home.html", context, status=status)
 
 
+@require_safe
 def about(request: HttpRequest) -> HttpResponse:
     context = {"instrument_version": INSTRUMENT_VERSION, "scoring_version": SCORING_VERSION}
     return render(request, "screening/about.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     """A fresh start: forget any earlier draft in this browser (it stays reachable by code)."""
-    if request.method == "GET":  # a bookmarked or reloaded address: the start page
+    if request.method != "POST":  # a bookmarked or reloaded address: the start page
         return redirect("home")
     return _unlink(redirect("journey-step", step_id=journey.STEP_IDS[0]))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit("resume")  # against guessing codes
 def resume(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET":  # a bookmarked or reloaded address: the start page
+    if request.method != "POST":  # a bookmarked or reloaded address: the start page
         return redirect("home")
     form = ResumeForm(request.POST)
     if not form.is_valid():
@@ -295,7 +297,7 @@ def _may_skip(step_id: str, saved: dict[str, Any]) -> bool:
     return step.skippable and not any(item_id in saved for item_id in step.item_ids)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def step(request: HttpRequest, step_id: str) -> HttpResponse:
     if step_id not in journey.STEP_BY_ID:
         raise Http404
@@ -325,7 +327,7 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         if posted and draft is not None:
             return _not_saved(request, step_id, NOT_OPEN_YET, saved=saved, to_review=to_review)
         return HttpResponseRedirect(_where_to_continue(draft)) if draft else redirect("home")
-    if request.method == "GET":
+    if not posted:
         key = _blank_key(form_class, saved)
         if key in _blank_forms:
             html = _blank_forms[key]
@@ -488,6 +490,7 @@ def _after_step(draft: Draft, step_id: str, *, to_review: bool) -> str:
     return _step_url(following) if following else reverse("journey-review")
 
 
+@require_safe
 def help_now(request: HttpRequest) -> HttpResponse:
     draft = _draft(request)
     if draft is None or not urgent_flags(draft.answers):
@@ -571,6 +574,7 @@ def review_sections(answers: dict[str, Any], *, with_links: bool) -> list[dict[s
     return sections
 
 
+@require_safe
 def review(request: HttpRequest) -> HttpResponse:
     draft = _draft(request)
     if draft is None:
@@ -599,7 +603,7 @@ def _keep_years() -> int:
     return max(1, settings.RETENTION_DAYS // 365)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def consent(request: HttpRequest) -> HttpResponse:
     draft = _draft(request)
     if draft is None:
@@ -674,6 +678,7 @@ def result_context(result: Result) -> dict[str, Any]:
     }
 
 
+@require_safe
 def result(request: HttpRequest) -> HttpResponse:
     submission = _submission(request)
     if submission is None:
@@ -693,7 +698,7 @@ def result(request: HttpRequest) -> HttpResponse:
     return render(request, "screening/result.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def delete(request: HttpRequest) -> HttpResponse:
     """Delete the screening whose code the runner types, or else the one this page showed.
 

@@ -107,7 +107,7 @@ def test_a_page_refusing_a_method_says_so_to_a_person():
     from django.test import Client
 
     response = Client(enforce_csrf_checks=True).options("/step/about/")
-    assert response.status_code == 405 and response["Allow"] == "GET, POST"
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD, POST"
     assert "This address cannot do that" in response.content.decode()
 
 

@@ -89,6 +89,16 @@ def test_it_converts_miles_to_kilometres(client):
 
 
 @pytest.mark.django_db
+def test_a_distance_typed_in_miles_is_shown_in_miles_too(client):
+    """The runner finds the figure they typed, and a reader who thinks in miles has it."""
+    complete_steps(client)
+    changed = {**STEP_POSTS["about"], "weekly_distance": "30", "distance_unit": "miles"}
+    assert client.post(step_url("about"), changed).status_code == 302
+    page = client.get("/check-your-answers/").content.decode()
+    assert "48 km (about 30 miles) a week" in page
+
+
+@pytest.mark.django_db
 def test_it_shows_an_error_summary_and_keeps_what_was_typed(client):
     response = post_about(client, age="30", onset_age="41", running_years="lots")
     assert response.status_code == 400
