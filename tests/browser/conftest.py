@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the live server's
 # database work happens in its own thread, and the test's own ORM calls are
@@ -52,8 +52,20 @@ def requests_seen() -> list[str]:
 
 
 @pytest.fixture
-def page(context: BrowserContext, requests_seen: list[str]) -> Page:
-    """A phone-sized page that records every URL it asks for."""
+def failed_resources() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def page(context: BrowserContext, requests_seen: list[str], failed_resources: list[str]) -> Page:
+    """A phone-sized page that records every URL it asks for, and every part of a
+    page (style, script, icon) that failed; a page itself may answer 400 on purpose."""
     page = context.new_page()
     page.on("request", lambda request: requests_seen.append(request.url))
+
+    def note_failure(response: Response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            failed_resources.append(f"{response.status} {response.url}")
+
+    page.on("response", note_failure)
     return page

@@ -225,7 +225,7 @@ def test_the_script_runs_under_the_csp_and_hides_a_question_without_a_round_trip
 
 
 def test_every_page_passes_axe_fits_a_phone_and_stays_on_our_host(
-    page: Page, live_server, requests_seen
+    page: Page, live_server, requests_seen, failed_resources
 ):
     pages: list[tuple[str, int]] = []
 
@@ -258,6 +258,7 @@ def test_every_page_passes_axe_fits_a_phone_and_stays_on_our_host(
     assert Submission.objects.count() == 0
 
     assert only_own_host(requests_seen, live_server.url) == []
+    assert failed_resources == []
     too_big = [(name, size) for name, size in pages if size >= MAX_HTML_BYTES]
     assert too_big == []
     print("\nHTML bytes per page:", dict(pages))
