@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
@@ -496,9 +497,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         if problem:
             # Django would drop every filter and show all submissions under "?e=1",
             # which looks filtered. Say what was wrong; show the list unfiltered.
-            message = f"A filter could not be read ({problem}), so no filter is applied."
-            self.message_user(request, message, messages.ERROR)
-            return redirect(request.path)
+            return self.unfiltered(request, problem)
         response = super().changelist_view(
             request,
             {
@@ -520,6 +519,43 @@ class SubmissionAdmin(admin.ModelAdmin):
         if getattr(response, "status_code", 0) == 200 and request.method == "GET":
             audit.record(request, AuditEntry.Action.LIST)
         return response
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        # Django filters on the posted ids as they come: a hand-made "abc" or an
+        # id past 64 bits fails in the database with a 500.
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(
+            value.isascii() and value.isdigit() and int(value) < 2**63 for value in selected
+        ):
+            return self.refused(request, "That selection of submissions could not be read.")
+        return super().response_action(request, queryset)
+
+    def refused(self, request: HttpRequest, message: str) -> TemplateResponse:
+        """A request the admin cannot carry out, said as a page (400) rather than a 500."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Request not carried out",
+            "subtitle": None,
+            "message": message,
+        }
+        return TemplateResponse(
+            request, "admin/screening/submission/refused.html", context, status=400
+        )
+
+    def unfiltered(self, request: HttpRequest, problem: str) -> HttpResponse:
+        """The same page without its filters, saying which one could not be read."""
+        message = f"A filter could not be read ({problem}), so no filter is applied."
+        self.message_user(request, message, messages.ERROR)
+        return redirect(request.path)
+
+    def not_exported(self, request: HttpRequest, problem: str) -> HttpResponse:
+        """A download asked for with a filter that cannot be read: nothing leaves."""
+        return self.refused(
+            request,
+            f"A filter could not be read ({problem}), so nothing was exported. "
+            "Choose the filters in the list and export from there.",
+        )
 
     def filter_problem(self, request: HttpRequest) -> str:
         """Why this request's filters cannot be applied, or "" when they can."""
@@ -662,11 +698,10 @@ class SubmissionAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
 
     def statistics_view(self, request: HttpRequest) -> HttpResponse:
-        try:
-            queryset = self.filtered(request)
-        except IncorrectLookupParameters:
-            return redirect(reverse("admin:screening_submission_stats") + "?e=1")
-        figures = stats.compute(queryset)
+        problem = self.filter_problem(request)
+        if problem:
+            return self.unfiltered(request, problem)
+        figures = stats.compute(self.filtered(request))
         audit.record(request, AuditEntry.Action.STATS)
         context = {
             **self.admin_site.each_context(request),
@@ -675,7 +710,6 @@ class SubmissionAdmin(admin.ModelAdmin):
             "subtitle": None,
             "stats": figures,
             "filter_query": audit.filter_string(request),
-            "bad_filter": request.GET.get("e") == "1",
             "k_min": stats.K_MIN,
             **statistics_context(figures),
         }
@@ -686,6 +720,9 @@ class SubmissionAdmin(admin.ModelAdmin):
             raise PermissionDenied  # the form too: it names what could be exported
         fmt = request.GET.get("format", "")
         if fmt not in EXPORT_FORMATS:
+            problem = self.filter_problem(request)
+            if problem:  # the form would offer to export with filters it cannot apply
+                return self.unfiltered(request, problem)
             return TemplateResponse(
                 request,
                 "admin/screening/submission/export.html",
@@ -711,10 +748,10 @@ class SubmissionAdmin(admin.ModelAdmin):
         for name in ("format", "free_text"):
             params.pop(name, None)
         request.GET = params
-        try:
-            queryset = self.filtered(request).order_by("id")
-        except IncorrectLookupParameters:
-            return HttpResponse("These filters cannot be read.", status=400)
+        problem = self.filter_problem(request)
+        if problem:
+            return self.not_exported(request, problem)
+        queryset = self.filtered(request).order_by("id")
         audit.record(
             request,
             AuditEntry.Action.EXPORT,
@@ -730,11 +767,10 @@ class SubmissionAdmin(admin.ModelAdmin):
         return response
 
     def aggregate_export_view(self, request: HttpRequest) -> HttpResponse:
-        try:
-            queryset = self.filtered(request)
-        except IncorrectLookupParameters:
-            return HttpResponse("These filters cannot be read.", status=400)
-        figures = stats.compute(queryset)
+        problem = self.filter_problem(request)
+        if problem:
+            return self.not_exported(request, problem)
+        figures = stats.compute(self.filtered(request))
         if figures.n < stats.K_MIN:
             # Suppressing small cells is no use when the whole group is small: the
             # zeros and the suppressed cells would spell out these few runners' answers.

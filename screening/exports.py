@@ -161,11 +161,17 @@ def csv_lines(queryset: QuerySet, include_free_text: bool) -> Iterator[str]:
         yield "".join(batch)
 
 
+# Left as typed by json.dumps(ensure_ascii=False), and legal in JSON, but line
+# readers (Python's str.splitlines, many log tools) end a line at each of them.
+_LINE_ENDINGS_ESCAPED = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def jsonl_lines(queryset: QuerySet, include_free_text: bool) -> Iterator[str]:
     """One JSON object per line; strings are left as typed (JSON is not a formula language)."""
     batch: list[str] = []
     for row in _rows(queryset):
-        batch.append(json.dumps(_record(row, include_free_text), ensure_ascii=False) + "\n")
+        record = json.dumps(_record(row, include_free_text), ensure_ascii=False)
+        batch.append(record.translate(_LINE_ENDINGS_ESCAPED) + "\n")
         if len(batch) >= 500:
             yield "".join(batch)
             batch = []
@@ -259,7 +265,9 @@ def fhir_bundle_chunks(queryset: QuerySet, include_free_text: bool) -> Iterator[
     (``fhir.bundle_for_submissions``). Exact age and age at onset are left
     out: FHIR types them as integers, so they cannot be given as 5-year bands
     the way the CSV gives them; the onset band still travels in the axis-I
-    Observation. The result is scored from the full stored answers.
+    Observation. The result is scored from the full stored answers. Each
+    response carries the submission's reference as its identifier, as the CSV
+    and JSON Lines rows do, so that a reviewer can look it up in the admin.
     """
     started = False
     for submission in queryset.iterator(chunk_size=500):
@@ -271,7 +279,9 @@ def fhir_bundle_chunks(queryset: QuerySet, include_free_text: bool) -> Iterator[
             reference=submission.reference,
             instrument_version=submission.instrument_version,
         )
-        bundle = fhir.bundle_for_submissions([shared], include_free_text=include_free_text)
+        bundle = fhir.bundle_for_submissions(
+            [shared], with_reference=True, include_free_text=include_free_text
+        )
         body = ",".join(json.dumps(e, ensure_ascii=False) for e in bundle.get("entry", []))
         if not body:
             continue

@@ -141,6 +141,21 @@ def test_a_steward_bulk_delete_audits_each_submission(steward_client):
     assert audited == {first.reference, second.reference}
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("selected", ["abc", "99999999999999999999", "-1", "١"])
+@pytest.mark.parametrize("confirmed", [False, True])
+def test_a_selection_that_is_no_id_deletes_nothing_and_says_so(steward_client, selected, confirmed):
+    """A hand-made request: Django would filter on it and fail with a 500."""
+    kept = make_submission()
+    form = {"action": "delete_selected", "_selected_action": [str(kept.pk), selected]}
+    response = steward_client.post(
+        reverse(LIST), {**form, **({"post": "yes"} if confirmed else {})}
+    )
+    assert response.status_code == 400
+    assert "could not be read" in response.text
+    assert Submission.objects.filter(pk=kept.pk).exists()
+
+
 # --- list: filters, search, counts -------------------------------------------------------
 
 
@@ -237,12 +252,42 @@ def test_a_filter_given_twice_is_refused_not_half_applied(reviewer_client, view)
     response = reviewer_client.get(reverse(view), asked, follow=True)
     said = {
         LIST: "side given more than once",
-        STATS: "Those filters could not be read",
-        EXPORT: "These filters cannot be read",
+        STATS: "side given more than once",
+        EXPORT: "A filter could not be read (side given more than once), so nothing was exported",
     }[view]
     assert said in response.text
     assert response.status_code == (400 if view == EXPORT else 200)
     assert not AuditEntry.objects.filter(query__contains="side=left&side=right").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("view", [STATS, EXPORT])
+def test_a_page_with_an_unreadable_filter_is_shown_unfiltered_and_says_so(reviewer_client, view):
+    """As the list does; the export form used to offer to export "category=nope"."""
+    response = reviewer_client.get(reverse(view), {"category": "nope"})
+    assert response.status_code == 302 and response.url == reverse(view)
+    after = reviewer_client.get(response.url)
+    assert "A filter could not be read" in after.text and "no filter is applied" in after.text
+    assert "category=nope" not in after.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("view", [EXPORT, "admin:screening_submission_export_aggregates"])
+def test_a_download_with_an_unreadable_filter_exports_nothing_and_says_so(reviewer_client, view):
+    for _ in range(6):
+        make_submission()
+    asked = {"category": "nope", **({"format": "csv"} if view == EXPORT else {})}
+    response = reviewer_client.get(reverse(view), asked)
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
+    assert "so nothing was exported" in response.text
+    assert not AuditEntry.objects.filter(action="export").exists()
+
+
+@pytest.mark.django_db
+def test_the_statistics_do_not_say_their_filters_failed_when_they_did_not(reviewer_client):
+    make_submission(side="left")
+    text = reviewer_client.get(reverse(STATS), {"side": "left", "e": "1"}).text
+    assert "could not be read" not in text
 
 
 @pytest.mark.django_db

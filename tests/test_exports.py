@@ -106,6 +106,17 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(steward_client, text)
 
 
 @pytest.mark.django_db
+def test_a_jsonl_record_stays_on_one_line_whatever_the_free_text(steward_client):
+    """U+2028, U+2029 and U+0085 are legal in JSON, but line readers split records at them."""
+    text = "one\u2028two\u2029three\x85four\nfive"
+    make_submission(own_words=text)
+    make_submission(own_words="second")
+    _, jsonl, _ = download(steward_client, EXPORT, {"format": "jsonl", "free_text": "1"})
+    records = [json.loads(line) for line in jsonl.splitlines()]
+    assert [r["own_words"] for r in records] == [text, "second"]
+
+
+@pytest.mark.django_db
 def test_the_jsonl_export_keeps_lists_and_numbers(reviewer_client):
     make_submission(pain_level=1)
     _, body, response = download(reviewer_client, EXPORT, {"format": "jsonl"})
@@ -208,6 +219,8 @@ def test_the_fhir_export_is_a_valid_bundle_of_shared_submissions_without_exact_a
     resources = [entry["resource"] for entry in bundle["entry"]]
     responses = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
     assert [r["id"] for r in responses] == [str(shared.public_id)]
+    # The reference, as in the CSV and JSON Lines: what the admin's search finds.
+    assert [r["identifier"]["value"] for r in responses] == [shared.reference]
     link_ids = json.dumps(responses[0])
     assert '"age"' not in link_ids and '"onset_age"' not in link_ids
     assert "my own words" not in body
