@@ -413,6 +413,14 @@ def test_the_detail_escapes_free_text(reviewer_client):
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;" in response.text
 
 
+@pytest.mark.django_db
+def test_the_detail_lays_out_free_text_in_its_own_direction(reviewer_client):
+    """Arabic or Hebrew own words read right to left, inside the left-to-right admin."""
+    submission = make_submission(own_words="ساقي اليمنى")
+    response = reviewer_client.get(change_url(submission))
+    assert '<p class="free-text" dir="auto">ساقي اليمنى</p>' in response.text
+
+
 # --- audit ---------------------------------------------------------------------------------
 
 

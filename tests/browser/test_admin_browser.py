@@ -143,3 +143,40 @@ def test_a_steward_runs_retention_with_the_button_under_the_list(
         context.close()
     assert list(Submission.objects.values_list("pk", flat=True)) == [kept.pk]
     assert AuditEntry.objects.filter(action="purge", user=steward).count() == 1
+
+
+@pytest.mark.browser
+def test_the_reviewer_pages_pass_axe_and_fit_a_phone_filtered_too(
+    browser: Browser, live_server, reviewer_with_survey
+):
+    """Filtered pages say more (links in sentences, filter choices) than the bare ones."""
+    roles = Group.objects.get(name="data stewards")
+    steward = User.objects.create_user("stella", password=PASSWORD, is_staff=True)
+    steward.groups.add(roles)
+    submission = Submission.objects.order_by("id").first()
+    category = submission.category
+    context, page = new_page(browser, live_server, bypass_csp=True)
+    problems = {}
+    try:
+        page.goto("/admin/login/")
+        page.fill("#id_username", "stella")
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_url("**/admin/")
+        for path in (
+            f"/admin/screening/submission/?category={category}",
+            "/admin/screening/submission/statistics/",
+            f"/admin/screening/submission/statistics/?category={category}&side=left",
+            f"/admin/screening/submission/{submission.pk}/delete/",
+            "/admin/screening/auditentry/",
+        ):
+            for width in (1280, 360):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(path)
+                overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+                found = [v["id"] for v in axe_violations(page)]
+                if found or overflow > 0:
+                    problems[(path, width)] = (found, overflow)
+    finally:
+        context.close()
+    assert problems == {}
