@@ -12,6 +12,9 @@ machine's cores with gunicorn:
   gunicorn workers. With locust in its place /healthz topped out at about
   450 req/s against 1,100-1,300 with wrk: the baseline measured locust, not
   the server;
+* the same step at a steady rate below saturation (50 % and 75 % of the
+  saturated rate): locust users (PacedStep), each sending at a fixed pace,
+  for the p95 that the same 20 clients see with headroom left;
 * whole journeys: locust headless (bench/locustfile.py), which can follow a
   runner through the pages.
 
@@ -117,7 +120,6 @@ function request()
   return wrk.format("GET", path, headers)
 end
 
-{DELAY}
 function response(status, headers, body)
   if status ~= expect then unexpected = unexpected + 1 end
 end
@@ -136,20 +138,9 @@ end
 
 
 def run_wrk(
-    base_url: str,
-    path: str,
-    seconds: int,
-    connections: int,
-    runners: list[dict],
-    method: str,
-    pause_ms: float = 0,
+    base_url: str, path: str, seconds: int, connections: int, runners: list[dict], method: str
 ) -> dict:
-    """One fixed-duration wrk run; every response must be 200 (GET) or 302 (POST).
-
-    With ``pause_ms``, each connection waits that long after a response before
-    its next request (wrk's ``delay()``; wrk's latency clock starts when the
-    request is written, so the pause is not counted as latency).
-    """
+    """One fixed-duration wrk run; every response must be 200 (GET) or 302 (POST)."""
     lua_runners = ", ".join(
         "{" + ", ".join(f"{key} = {json.dumps(value)}" for key, value in runner.items()) + "}"
         for runner in runners
@@ -159,7 +150,6 @@ def run_wrk(
         .replace("{METHOD}", method)
         .replace("{PATH}", path)
         .replace("{EXPECT}", "302" if method == "POST" else "200")
-        .replace("{DELAY}", f"function delay() return {pause_ms:.1f} end" if pause_ms else "")
     )
     with tempfile.TemporaryDirectory(prefix="wrk-") as tmp:
         script_path = Path(tmp) / "runners.lua"
@@ -282,14 +272,26 @@ def summary(rows: list[dict], target: str) -> None:
 # The saturated runs send back to back, so their p95 is mostly queueing
 # (Little's law: 20 clients / throughput). The paced runs ask what the same 20
 # clients see when they leave the server some headroom, as runners reading a
-# page do: each connection pauses so that together they offer this share of
-# the saturated rate. The achieved share is a little lower (latency adds to
-# each cycle) and is what the table prints.
+# page do: locust users (PacedStep in locustfile.py) each send at a steady pace
+# so that together they offer this share of the saturated rate.
 PACED_SHARES = (0.5, 0.75)
 
 
-def pause_ms(saturated: dict, share: float) -> float:
-    return 1000 * USERS / (share * saturated["rps"])
+def run_paced(
+    base_url: str, path: str, method: str, runners: list[dict], saturated: dict, share: float
+) -> dict:
+    pace = USERS / (share * saturated["rps"])  # seconds between one user's requests
+    run = run_locust(
+        base_url,
+        "PacedStep",
+        USERS,
+        DURATION,
+        BENCH_PACE=f"{pace:.4f}",
+        BENCH_RUNNERS=json.dumps(runners),
+        BENCH_PATH=path,
+        BENCH_METHOD=method,
+    )
+    return figures(run, f"paced {method}")
 
 
 def bench_steps() -> None:
@@ -304,9 +306,7 @@ def bench_steps() -> None:
         get = run_wrk(base, path, DURATION, USERS, runners, "GET")
         post = run_wrk(base, path, DURATION, USERS, runners, "POST")
         paced = {
-            (method, share): run_wrk(
-                base, path, DURATION, USERS, runners, method, pause_ms(saturated, share)
-            )
+            (method, share): run_paced(base, path, method, runners, saturated, share)
             for method, saturated in (("GET", get), ("POST", post))
             for share in PACED_SHARES
         }
@@ -316,7 +316,7 @@ def bench_steps() -> None:
     print(line("trivial view /healthz", trivial, 1.0))
     print(line(f"GET /step/{step}/", get, get_ratio))
     print(line(f"POST /step/{step}/ (save, 302)", post, post_ratio))
-    print(f"the same {USERS} clients, each pausing between requests (share of the saturated rate):")
+    print(f"the same runners as {USERS} locust users at a steady pace (share of saturated):")
     for (method, _), run in paced.items():
         saturated = get if method == "GET" else post
         label = f"{method} paced, {run['rps'] / saturated['rps']:.0%} of saturated"
