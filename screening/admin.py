@@ -36,7 +36,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.dateparse import parse_date
 from django.utils.html import format_html_join
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from screening import audit, charts, exports, instrument, questions, scoring, stats
 from screening.journey import KEEP_DAYS
@@ -90,6 +90,8 @@ EXPORT_FORMATS = {
     "jsonl": (exports.jsonl_lines, "application/x-ndjson; charset=utf-8", "jsonl"),
     "fhir": (exports.fhir_bundle_chunks, "application/fhir+json; charset=utf-8", "fhir.json"),
 }
+# The export form's own fields, sent beside the list's filters.
+EXPORT_CHOICES = ("format", "free_text")
 
 
 class ChoicesFilter(admin.SimpleListFilter):
@@ -477,11 +479,19 @@ class SubmissionAdmin(admin.ModelAdmin):
     def get_urls(self) -> list:
         wrap = self.admin_site.admin_view
         return [
-            path("statistics/", wrap(self.statistics_view), name="screening_submission_stats"),
-            path("export/", wrap(self.export_view), name="screening_submission_export"),
+            # Pages that only read: nothing to post. A HEAD would run an export's
+            # query and write its audit entry without anything leaving, hence GET.
+            path(
+                "statistics/",
+                wrap(require_safe(self.statistics_view)),
+                name="screening_submission_stats",
+            ),
+            path(
+                "export/", wrap(require_GET(self.export_view)), name="screening_submission_export"
+            ),
             path(
                 "export/aggregates/",
-                wrap(self.aggregate_export_view),
+                wrap(require_GET(self.aggregate_export_view)),
                 name="screening_submission_export_aggregates",
             ),
             path(
@@ -702,7 +712,8 @@ class SubmissionAdmin(admin.ModelAdmin):
         if problem:
             return self.unfiltered(request, problem)
         figures = stats.compute(self.filtered(request))
-        audit.record(request, AuditEntry.Action.STATS)
+        if request.method == "GET":  # as the list: a HEAD shows nobody anything
+            audit.record(request, AuditEntry.Action.STATS)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -719,6 +730,11 @@ class SubmissionAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied  # the form too: it names what could be exported
         fmt = request.GET.get("format", "")
+        include_free_text = request.GET.get("free_text") == "1"
+        # The export's own choices are not filters: the rest of the query is.
+        request.GET = request.GET.copy()
+        for name in EXPORT_CHOICES:
+            request.GET.pop(name, None)
         if fmt not in EXPORT_FORMATS:
             problem = self.filter_problem(request)
             if problem:  # the form would offer to export with filters it cannot apply
@@ -732,22 +748,12 @@ class SubmissionAdmin(admin.ModelAdmin):
                     "title": "Export shared submissions",
                     "subtitle": None,
                     "filter_query": audit.filter_string(request),
-                    "filters": [
-                        (k, v)
-                        for k, values in request.GET.lists()
-                        if k not in ("format", "free_text")
-                        for v in values
-                    ],
+                    "filters": [(k, v) for k, values in request.GET.lists() for v in values],
                     "can_export_free_text": request.user.has_perm("screening.export_free_text"),
                 },
             )
-        include_free_text = request.GET.get("free_text") == "1"
         if include_free_text and not request.user.has_perm("screening.export_free_text"):
             raise PermissionDenied
-        params = request.GET.copy()
-        for name in ("format", "free_text"):
-            params.pop(name, None)
-        request.GET = params
         problem = self.filter_problem(request)
         if problem:
             return self.not_exported(request, problem)
@@ -779,7 +785,7 @@ class SubmissionAdmin(admin.ModelAdmin):
                 f"are exported for groups of {stats.K_MIN} or more only, so that no runner "
                 "can be picked out; widen the filters."
             )
-            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+            return self.refused(request, message)
         rows = [
             ("filters", audit.filter_string(request) or "none", ""),
             *stats.aggregate_rows(figures),

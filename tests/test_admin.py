@@ -272,6 +272,37 @@ def test_a_page_with_an_unreadable_filter_is_shown_unfiltered_and_says_so(review
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params",
+    [{"format": ""}, {"format": "xml"}, {"free_text": "1"}, {"free_text": "1", "side": "left"}],
+)
+def test_the_export_form_reads_its_own_choices_apart_from_the_filters(reviewer_client, params):
+    response = reviewer_client.get(reverse(EXPORT), params)
+    assert response.status_code == 200
+    assert 'name="format" value="csv"' in response.text
+    assert ('<input type="hidden" name="side" value="left">' in response.text) == ("side" in params)
+    assert 'type="hidden" name="free_text"' not in response.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("view", [STATS, EXPORT, "admin:screening_submission_export_aggregates"])
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_the_reading_pages_refuse_other_methods(reviewer_client, view, method):
+    assert getattr(reviewer_client, method)(reverse(view)).status_code == 405
+
+
+@pytest.mark.django_db
+def test_a_head_request_is_not_audited_as_a_view_or_an_export(reviewer_client):
+    for _ in range(6):
+        make_submission()
+    assert reviewer_client.head(reverse(STATS)).status_code == 200
+    assert reviewer_client.head(reverse(EXPORT), {"format": "csv"}).status_code == 405
+    aggregates = reverse("admin:screening_submission_export_aggregates")
+    assert reviewer_client.head(aggregates).status_code == 405
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("view", [EXPORT, "admin:screening_submission_export_aggregates"])
 def test_a_download_with_an_unreadable_filter_exports_nothing_and_says_so(reviewer_client, view):
     for _ in range(6):
