@@ -5,8 +5,8 @@ sends X-Forwarded-Proto: https (so the app's HTTPS-only settings stay on) and
 its own X-Forwarded-For address (so per-client rate limits apply per runner,
 as they would in production with NUM_PROXIES=1).
 
-bench_http.py uses them for the journey benchmark and its baseline; the
-single-step runs use wrk.
+bench_http.py uses them for the journey benchmark and its baseline, and for
+the paced single-step runs (PacedStep); the saturated single-step runs use wrk.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from screening.instrument import ITEMS, LIMIT_ACTIVITIES, TESTS, Kind
 
@@ -476,7 +477,14 @@ def answer_text(item_id: str, value: Any) -> str:
         # Stored in km (instrument.md); the miles are there for a runner who typed
         # miles and for a reader who thinks in them (the form converts, rounded).
         miles = round(value / KM_PER_MILE)
-        return str(_("%(km)d km (about %(miles)d miles) a week") % {"km": value, "miles": miles})
+        if miles == 0:
+            return str(_("%(km)d km a week") % {"km": value})
+        text = ngettext(
+            "%(km)d km (about %(miles)d mile) a week",
+            "%(km)d km (about %(miles)d miles) a week",
+            miles,
+        )
+        return text % {"km": value, "miles": miles}
     return str(value)
 
 

@@ -8,6 +8,7 @@ runner's own signed cookie, never in a URL, so it stays out of access logs.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from crispy_forms.utils import render_crispy_form
@@ -20,6 +21,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from screening import journey, questions
@@ -48,6 +50,15 @@ CODE_COOKIE_SALT = "screening.resume-code"
 
 BAD_INPUT = 400
 CONFLICT = 409  # a page posted for a screening that is no longer the one it was shown for
+
+
+def shows_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page that only shows: GET and HEAD, anything else 405.
+
+    Exempt from the CSRF check, which runs first and would answer a POST with
+    the "page expired" refusal meant for forms; the view acts on no other method.
+    """
+    return csrf_exempt(require_safe(view))
 
 
 def _set_runner_cookie(response: HttpResponse, name: str, value: str, salt: str) -> None:
@@ -155,7 +166,7 @@ def _where_to_continue(draft: Draft) -> str:
     return _step_url(open_step) if open_step else reverse("journey-review")
 
 
-@require_safe
+@shows_only
 def home(request: HttpRequest) -> HttpResponse:
     return _home(request, ResumeForm())
 
@@ -176,7 +187,7 @@ def _home(request: HttpRequest, resume_form: ResumeForm, status: int = 200) -> H
     return render(request, "screening/home.html", context, status=status)
 
 
-@require_safe
+@shows_only
 def about(request: HttpRequest) -> HttpResponse:
     context = {"instrument_version": INSTRUMENT_VERSION, "scoring_version": SCORING_VERSION}
     return render(request, "screening/about.html", context)
@@ -490,7 +501,7 @@ def _after_step(draft: Draft, step_id: str, *, to_review: bool) -> str:
     return _step_url(following) if following else reverse("journey-review")
 
 
-@require_safe
+@shows_only
 def help_now(request: HttpRequest) -> HttpResponse:
     draft = _draft(request)
     if draft is None or not urgent_flags(draft.answers):
@@ -574,7 +585,7 @@ def review_sections(answers: dict[str, Any], *, with_links: bool) -> list[dict[s
     return sections
 
 
-@require_safe
+@shows_only
 def review(request: HttpRequest) -> HttpResponse:
     draft = _draft(request)
     if draft is None:
@@ -678,7 +689,7 @@ def result_context(result: Result) -> dict[str, Any]:
     }
 
 
-@require_safe
+@shows_only
 def result(request: HttpRequest) -> HttpResponse:
     submission = _submission(request)
     if submission is None:

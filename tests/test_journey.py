@@ -98,6 +98,20 @@ def test_a_distance_typed_in_miles_is_shown_in_miles_too(client):
     assert "48 km (about 30 miles) a week" in page
 
 
+@pytest.mark.parametrize(
+    ("km", "text"),
+    [
+        (0, "0 km a week"),
+        (2, "2 km (about 1 mile) a week"),
+        (400, "400 km (about 249 miles) a week"),
+    ],
+)
+def test_the_weekly_distance_in_words_says_mile_or_miles(km, text):
+    from screening.questions import answer_text
+
+    assert answer_text("weekly_km", km) == text
+
+
 @pytest.mark.django_db
 def test_it_shows_an_error_summary_and_keeps_what_was_typed(client):
     response = post_about(client, age="30", onset_age="41", running_years="lots")
@@ -857,3 +871,13 @@ def test_codes_are_long_random_and_read_back_leniently():
     code = codes.pop()
     assert journey.normalize_code(journey.format_code(code).lower()) == code
     assert journey.normalize_code("oooo-iiii-llll-0") == "0000111111110"
+
+
+@pytest.mark.django_db
+def test_the_check_page_lays_out_free_text_in_its_own_direction(client):
+    """Own words typed in Arabic or Hebrew read right to left inside the English page."""
+    complete_steps(client)
+    words = {**STEP_POSTS["narrative"], "own_words": "ساقي اليمنى"}
+    assert client.post(step_url("narrative"), words).status_code == 302
+    page = client.get("/check-your-answers/").content.decode()
+    assert '<dd class="" dir="auto">ساقي اليمنى</dd>' in page

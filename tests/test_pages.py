@@ -33,27 +33,43 @@ RUNNER_PAGES = [
 ]
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("url", RUNNER_PAGES)
-def test_head_answers_as_get_does_without_a_body_or_a_change(client, url):
-    """Link checkers and uptime monitors ask with HEAD; it must not save, start or delete."""
-    from screening.models import Draft
-    from tests.journey_helpers import complete_steps
+def reach(client, state: str) -> None:
+    """Bring the client's screening to ``state`` the way a runner would."""
+    from tests.journey_helpers import STEP_POSTS, complete_steps
 
-    complete_steps(client, until="limits")
-    drafts = list(Draft.objects.values_list("pk", "answers", "completed_steps"))
+    if state == "urgent":
+        client.post("/step/safety/", {**STEP_POSTS["safety"], "sudden_weakness": "yes"})
+        return
+    complete_steps(client, until="limits" if state == "part" else None)
+    if state == "submitted":
+        assert client.post("/consent/", {}).status_code == 302
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["part", "complete", "urgent", "submitted"])
+@pytest.mark.parametrize("url", RUNNER_PAGES)
+def test_head_answers_as_get_does_and_changes_nothing(client, url, state):
+    """Link checkers and uptime monitors ask with HEAD; it must not save, start or delete.
+
+    (The test client drops a HEAD response's body itself, so the body is not checked.)
+    """
+    from screening.models import Draft, Submission
+
+    reach(client, state)
+
+    def stored() -> tuple[list, list]:
+        drafts = Draft.objects.values_list("pk", "answers", "completed_steps")
+        return list(drafts), list(Submission.objects.values_list("pk", "answers"))
 
     def runner_cookies() -> dict[str, str]:  # the CSRF cookie comes with any form page
         return {name: m.value for name, m in client.cookies.items() if name != "csrftoken"}
 
-    cookies = runner_cookies()
-
+    before, cookies = stored(), runner_cookies()
     get = client.get(url)
     head = client.head(url)
 
     assert (head.status_code, head.get("Location")) == (get.status_code, get.get("Location"))
-    assert head.content == b""
-    assert list(Draft.objects.values_list("pk", "answers", "completed_steps")) == drafts
+    assert stored() == before
     assert runner_cookies() == cookies
 
 
@@ -62,6 +78,9 @@ def test_head_answers_as_get_does_without_a_body_or_a_change(client, url):
     "url", ["/", "/about/", "/get-help-now/", "/check-your-answers/", "/result/"]
 )
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
-def test_a_page_that_only_shows_refuses_other_methods(client, url, method):
-    response = getattr(client, method)(url)
+def test_a_page_that_only_shows_refuses_other_methods(url, method):
+    """405, not the CSRF check's "page expired" answer, which is for forms."""
+    from django.test import Client
+
+    response = getattr(Client(enforce_csrf_checks=True), method)(url)
     assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
