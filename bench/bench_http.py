@@ -12,9 +12,6 @@ machine's cores with gunicorn:
   gunicorn workers. With locust in its place /healthz topped out at about
   450 req/s against 1,100-1,300 with wrk: the baseline measured locust, not
   the server;
-* the same step at a steady rate below saturation (50 % and 75 % of the
-  saturated rate): locust users (PacedStep), each sending at a fixed pace,
-  for the p95 that the same 20 clients see with headroom left;
 * whole journeys: locust headless (bench/locustfile.py), which can follow a
   runner through the pages.
 
@@ -269,31 +266,6 @@ def summary(rows: list[dict], target: str) -> None:
         print("SUMMARY " + json.dumps(row))
 
 
-# The saturated runs send back to back, so their p95 is mostly queueing
-# (Little's law: 20 clients / throughput). The paced runs ask what the same 20
-# clients see when they leave the server some headroom, as runners reading a
-# page do: locust users (PacedStep in locustfile.py) each send at a steady pace
-# so that together they offer this share of the saturated rate.
-PACED_SHARES = (0.5, 0.75)
-
-
-def run_paced(
-    base_url: str, path: str, method: str, runners: list[dict], saturated: dict, share: float
-) -> dict:
-    pace = USERS / (share * saturated["rps"])  # seconds between one user's requests
-    run = run_locust(
-        base_url,
-        "PacedStep",
-        USERS,
-        DURATION,
-        BENCH_PACE=f"{pace:.4f}",
-        BENCH_RUNNERS=json.dumps(runners),
-        BENCH_PATH=path,
-        BENCH_METHOD=method,
-    )
-    return figures(run, f"paced {method}")
-
-
 def bench_steps() -> None:
     with serve() as server:
         step, medians = heaviest_step(server.base_url)
@@ -305,22 +277,11 @@ def bench_steps() -> None:
         trivial = run_wrk(base, "/healthz", DURATION, USERS, runners, "GET")
         get = run_wrk(base, path, DURATION, USERS, runners, "GET")
         post = run_wrk(base, path, DURATION, USERS, runners, "POST")
-        paced = {
-            (method, share): run_paced(base, path, method, runners, saturated, share)
-            for method, saturated in (("GET", get), ("POST", post))
-            for share in PACED_SHARES
-        }
     get_ratio, post_ratio = get["rps"] / trivial["rps"], post["rps"] / trivial["rps"]
-    failures = sum(run["failures"] for run in (trivial, get, post, *paced.values()))
     print(HEADER)
     print(line("trivial view /healthz", trivial, 1.0))
     print(line(f"GET /step/{step}/", get, get_ratio))
     print(line(f"POST /step/{step}/ (save, 302)", post, post_ratio))
-    print(f"the same runners as {USERS} locust users at a steady pace (share of saturated):")
-    for (method, _), run in paced.items():
-        saturated = get if method == "GET" else post
-        label = f"{method} paced, {run['rps'] / saturated['rps']:.0%} of saturated"
-        print(line(label, run, run["rps"] / trivial["rps"]))
     rows = [
         {
             "bench": "bench-http",
@@ -354,17 +315,6 @@ def bench_steps() -> None:
             "target": "< 50",
             "ok": post["p95"] < 50,
         },
-        *(
-            {
-                "bench": "bench-http",
-                "metric": f"{method} p95, {USERS} paced clients at {run['rps']:.0f} req/s",
-                "value": run["p95"],
-                "unit": "ms",
-                "target": "(reported)",
-                "ok": run["failures"] == 0,
-            }
-            for (method, _), run in paced.items()
-        ),
         {
             "bench": "bench-http",
             "metric": "trivial view /healthz",
@@ -376,10 +326,10 @@ def bench_steps() -> None:
         {
             "bench": "bench-http",
             "metric": "errors",
-            "value": failures,
+            "value": trivial["failures"] + get["failures"] + post["failures"],
             "unit": "",
             "target": "0",
-            "ok": failures == 0,
+            "ok": trivial["failures"] + get["failures"] + post["failures"] == 0,
         },
     ]
     summary(rows, "bench-http")

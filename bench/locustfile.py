@@ -5,14 +5,12 @@ sends X-Forwarded-Proto: https (so the app's HTTPS-only settings stay on) and
 its own X-Forwarded-For address (so per-client rate limits apply per runner,
 as they would in production with NUM_PROXIES=1).
 
-bench_http.py uses them for the journey benchmark and its baseline, and for
-the paced single-step runs (PacedStep); the saturated single-step runs use wrk.
+bench_http.py uses them for the journey benchmark and its baseline; the
+single-step runs use wrk.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import os
 import re
 import sys
@@ -94,52 +92,3 @@ class Journey(Runner):
         consent = self.get("/consent/", "journey: GET consent")
         self.post("/consent/", {"share_for_research": "on"}, consent, "journey: POST consent")
         self.get("/result/", "journey: GET result")
-
-
-class PacedStep(FastHttpUser):
-    """One step's GET or POST at a steady pace, as the prepared runners of bench_http.py.
-
-    Each user sends a request every BENCH_PACE seconds whatever the response
-    time (constant_pacing), so the users together offer a fixed rate below
-    saturation. The connection is opened when a request goes out: gunicorn's
-    sync workers close it after each response, and a client that connected and
-    then paused would hold a worker idle (wrk's delay() does that; a buffering
-    proxy in front of gunicorn does not).
-    """
-
-    wait_time = constant_pacing(float(os.environ.get("BENCH_PACE", "1")))
-    runners = itertools.cycle(json.loads(os.environ.get("BENCH_RUNNERS", "[]")))
-
-    @task
-    def step(self) -> None:
-        self.client.cookiejar.clear()  # the runner's own cookies only, as prepared
-        runner = next(self.runners)
-        path, method = os.environ["BENCH_PATH"], os.environ["BENCH_METHOD"]
-        headers = {
-            "Cookie": runner["cookie"],
-            "X-Forwarded-Proto": "https",
-            "X-Forwarded-For": runner["address"],
-        }
-        expect = 302 if method == "POST" else 200
-        if method == "POST":
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"https://{self.host.split('://', 1)[1]}{path}"
-            request = self.client.post(
-                path,
-                data=runner["body"],
-                headers=headers,
-                name=f"paced {method}",
-                allow_redirects=False,
-                catch_response=True,
-            )
-        else:
-            request = self.client.get(
-                path,
-                headers=headers,
-                name=f"paced {method}",
-                allow_redirects=False,
-                catch_response=True,
-            )
-        with request as response:
-            if response.status_code != expect:
-                response.failure(f"{method} {path}: {response.status_code}, expected {expect}")
