@@ -12,7 +12,10 @@
  * 5. A form is sent once per press: a second press within a second, while the
  *    page is still on its way, is ignored (GOV.UK's prevent-double-click). On
  *    the first page there is no code cookie yet, so a double tap would start
- *    two screenings; the server cannot tell the second from a new runner. */
+ *    two screenings; the server cannot tell the second from a new runner.
+ * 6. The step's Back link does not save: if answers on the page were changed
+ *    and not saved, it asks before leaving them (the server keeps only what
+ *    "Save and continue" sent). */
 (function () {
   "use strict";
 
@@ -98,6 +101,26 @@
     });
   }
 
+  // What the form would send, but for its hidden fields (token, screening mark).
+  function answersIn(form) {
+    var pairs = [];
+    new FormData(form).forEach(function (value, name) {
+      var field = form.elements[name];
+      if (!(field && field.type === "hidden")) { pairs.push(name + "=" + value); }
+    });
+    return pairs.join("&");
+  }
+
+  function askBeforeDropping(form, link) {
+    // A page shown again with errors holds answers the server did not save.
+    var shown = document.querySelector("[data-error-summary]") ? null : answersIn(form);
+    link.addEventListener("click", function (event) {
+      if (answersIn(form) !== shown && !window.confirm(link.getAttribute("data-unsaved"))) {
+        event.preventDefault();
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll('form[method="post"]').forEach(sendOnce);
     document.querySelectorAll("textarea[data-maxlength]").forEach(countCharacters);
@@ -106,6 +129,8 @@
       update(form);
       form.addEventListener("change", function () { update(form); });
       form.addEventListener("input", function () { update(form); });
+      var back = document.querySelector("a.back-link[data-unsaved]");
+      if (back) { askBeforeDropping(form, back); }
     });
     var summary = document.querySelector("[data-error-summary]");
     if (summary) {

@@ -300,3 +300,50 @@ def test_a_double_tap_on_the_first_page_starts_one_screening(page: Page, live_se
         page.mouse.click(x, y)
         page.wait_for_url("**/step/about/")
     assert Draft.objects.count() == 1
+
+
+def test_the_back_link_asks_before_dropping_answers_not_saved(page: Page, live_server):
+    page.goto("/step/safety/")
+    fill_with_mouse(page, STEP_POSTS["safety"])
+    save(page)
+    page.wait_for_url("**/step/about/")
+    asked: list[str] = []
+    leave = {"answer": True}
+
+    def answer(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if leave["answer"] else dialog.dismiss()
+
+    page.on("dialog", answer)
+
+    # Nothing changed: Back goes back without a question.
+    page.click("a.back-link")
+    page.wait_for_url("**/step/safety/")
+    assert asked == []
+
+    page.goto("/step/about/")
+    page.fill('[name="age"]', "41")
+    leave["answer"] = False
+    page.click("a.back-link")
+    question = (
+        "You changed answers on this page that are not saved yet. "
+        "Leave the page without saving them?"
+    )
+    assert asked == [question]
+    assert page.url.endswith("/step/about/")
+    expect(page.locator('[name="age"]')).to_have_value("41")
+
+    leave["answer"] = True
+    page.click("a.back-link")
+    page.wait_for_url("**/step/safety/")
+    assert asked == [question, question]
+
+    # A page shown again with errors holds answers that were never saved.
+    page.goto("/step/about/")
+    page.fill('[name="age"]', "abc")
+    save(page)
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+    leave["answer"] = False
+    page.click("a.back-link")
+    assert asked == [question, question, question]
+    assert "/step/about/" in page.url
