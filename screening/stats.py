@@ -51,6 +51,11 @@ ONSET_AGE_RANGE = (ITEMS["onset_age"].min or 0, ITEMS["onset_age"].max or 100)
 DURATION_RANGE = (0, (ITEMS["age"].max or 100) - (ITEMS["onset_age"].min or 0))
 
 
+def bin_label(start: int, width: int) -> str:
+    """A histogram bin as the statistics page and the aggregate export name it: "20-24"."""
+    return f"{start}-{start + width - 1}"
+
+
 @dataclass(frozen=True)
 class Distribution:
     """Summary of a whole-number variable from its frequency table."""
@@ -82,7 +87,7 @@ class Distribution:
             bins[value // bin_years * bin_years] += k
         low, high = min(bins), max(bins)
         histogram = tuple(
-            (f"{start}-{start + bin_years - 1}", bins.get(start, 0))
+            (bin_label(start, bin_years), bins.get(start, 0))
             for start in range(low, high + 1, bin_years)
         )
         return cls(
@@ -382,8 +387,5 @@ def fixed_bins(
     {'15-19': 0, '20-24': 3, '25-29': 0}
     """
     counts = dict(histogram)
-    starts = range(low // width * width, high + 1, width)
-    return {
-        f"{start}-{start + width - 1}": counts.get(f"{start}-{start + width - 1}", 0)
-        for start in starts
-    }
+    labels = (bin_label(start, width) for start in range(low // width * width, high + 1, width))
+    return {label: counts.get(label, 0) for label in labels}
