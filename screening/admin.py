@@ -94,6 +94,11 @@ EXPORT_FORMATS = {
 EXPORT_CHOICES = ("format", "free_text")
 
 
+def why_unreadable(error: IncorrectLookupParameters) -> str:
+    """A filter that cannot be applied, in the words the pages show."""
+    return str(error) or "unreadable value"
+
+
 class ChoicesFilter(admin.SimpleListFilter):
     """Equality on one indexed column with a fixed list of choices (no DISTINCT query)."""
 
@@ -572,7 +577,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         try:
             self.filtered(request)
         except IncorrectLookupParameters as error:
-            return str(error) or "unreadable value"
+            return why_unreadable(error)
         return ""
 
     def filtered(self, request: HttpRequest) -> QuerySet:
@@ -708,10 +713,11 @@ class SubmissionAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
 
     def statistics_view(self, request: HttpRequest) -> HttpResponse:
-        problem = self.filter_problem(request)
-        if problem:
-            return self.unfiltered(request, problem)
-        figures = stats.compute(self.filtered(request))
+        try:
+            queryset = self.filtered(request)
+        except IncorrectLookupParameters as error:
+            return self.unfiltered(request, why_unreadable(error))
+        figures = stats.compute(queryset)
         if request.method == "GET":  # as the list: a HEAD shows nobody anything
             audit.record(request, AuditEntry.Action.STATS)
         context = {
@@ -754,10 +760,10 @@ class SubmissionAdmin(admin.ModelAdmin):
             )
         if include_free_text and not request.user.has_perm("screening.export_free_text"):
             raise PermissionDenied
-        problem = self.filter_problem(request)
-        if problem:
-            return self.not_exported(request, problem)
-        queryset = self.filtered(request).order_by("id")
+        try:
+            queryset = self.filtered(request).order_by("id")
+        except IncorrectLookupParameters as error:
+            return self.not_exported(request, why_unreadable(error))
         audit.record(
             request,
             AuditEntry.Action.EXPORT,
@@ -773,10 +779,11 @@ class SubmissionAdmin(admin.ModelAdmin):
         return response
 
     def aggregate_export_view(self, request: HttpRequest) -> HttpResponse:
-        problem = self.filter_problem(request)
-        if problem:
-            return self.not_exported(request, problem)
-        figures = stats.compute(self.filtered(request))
+        try:
+            queryset = self.filtered(request)
+        except IncorrectLookupParameters as error:
+            return self.not_exported(request, why_unreadable(error))
+        figures = stats.compute(queryset)
         if figures.n < stats.K_MIN:
             # Suppressing small cells is no use when the whole group is small: the
             # zeros and the suppressed cells would spell out these few runners' answers.
