@@ -61,6 +61,10 @@ def shows_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     return csrf_exempt(require_safe(view))
 
 
+# A page with a form: shown by GET (and HEAD), sent back by POST; anything else 405.
+form_page = require_http_methods(["GET", "HEAD", "POST"])
+
+
 def _set_runner_cookie(response: HttpResponse, name: str, value: str, salt: str) -> None:
     """Signed, HttpOnly, Lax: how every cookie a runner's browser holds is written."""
     response.set_signed_cookie(
@@ -193,7 +197,7 @@ def about(request: HttpRequest) -> HttpResponse:
     return render(request, "screening/about.html", context)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def start(request: HttpRequest) -> HttpResponse:
     """A fresh start: forget any earlier draft in this browser (it stays reachable by code)."""
     if request.method != "POST":  # a bookmarked or reloaded address: the start page
@@ -201,7 +205,7 @@ def start(request: HttpRequest) -> HttpResponse:
     return _unlink(redirect("journey-step", step_id=journey.STEP_IDS[0]))
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 @ratelimit("resume")  # against guessing codes
 def resume(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":  # a bookmarked or reloaded address: the start page
@@ -308,7 +312,7 @@ def _may_skip(step_id: str, saved: dict[str, Any]) -> bool:
     return step.skippable and not any(item_id in saved for item_id in step.item_ids)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def step(request: HttpRequest, step_id: str) -> HttpResponse:
     if step_id not in journey.STEP_BY_ID:
         raise Http404
@@ -614,7 +618,7 @@ def _keep_years() -> int:
     return max(1, settings.RETENTION_DAYS // 365)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def consent(request: HttpRequest) -> HttpResponse:
     draft = _draft(request)
     if draft is None:
@@ -709,7 +713,7 @@ def result(request: HttpRequest) -> HttpResponse:
     return render(request, "screening/result.html", context)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def delete(request: HttpRequest) -> HttpResponse:
     """Delete the screening whose code the runner types, or else the one this page showed.
 
