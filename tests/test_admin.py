@@ -20,6 +20,7 @@ from tests.reviewers import PASSWORD, make_submission, staff
 LIST = "admin:screening_submission_changelist"
 STATS = "admin:screening_submission_stats"
 EXPORT = "admin:screening_submission_export"
+AGGREGATES = "admin:screening_submission_export_aggregates"
 
 
 def change_url(submission: Submission) -> str:
@@ -72,7 +73,7 @@ def test_it_refuses_a_staff_member_without_a_role(client):
     for name in (
         "admin:screening_submission_stats",
         "admin:screening_submission_export",
-        "admin:screening_submission_export_aggregates",
+        AGGREGATES,
     ):
         assert client.get(reverse(name)).status_code == 403, name
 
@@ -285,7 +286,7 @@ def test_the_export_form_reads_its_own_choices_apart_from_the_filters(reviewer_c
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("view", [STATS, EXPORT, "admin:screening_submission_export_aggregates"])
+@pytest.mark.parametrize("view", [STATS, EXPORT, AGGREGATES])
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_the_reading_pages_refuse_other_methods(reviewer_client, view, method):
     assert getattr(reviewer_client, method)(reverse(view)).status_code == 405
@@ -297,13 +298,13 @@ def test_a_head_request_is_not_audited_as_a_view_or_an_export(reviewer_client):
         make_submission()
     assert reviewer_client.head(reverse(STATS)).status_code == 200
     assert reviewer_client.head(reverse(EXPORT), {"format": "csv"}).status_code == 405
-    aggregates = reverse("admin:screening_submission_export_aggregates")
+    aggregates = reverse(AGGREGATES)
     assert reviewer_client.head(aggregates).status_code == 405
     assert not AuditEntry.objects.exists()
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("view", [EXPORT, "admin:screening_submission_export_aggregates"])
+@pytest.mark.parametrize("view", [EXPORT, AGGREGATES])
 def test_a_download_with_an_unreadable_filter_exports_nothing_and_says_so(reviewer_client, view):
     for _ in range(6):
         make_submission()

@@ -46,9 +46,9 @@ def new_page(browser: Browser, live_server, *, bypass_csp: bool):
     return context, page
 
 
-def sign_in(page) -> None:
+def sign_in(page, username: str = "rita") -> None:
     page.goto("/admin/login/")
-    page.fill("#id_username", "rita")
+    page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
@@ -158,11 +158,7 @@ def test_the_reviewer_pages_pass_axe_and_fit_a_phone_filtered_too(
     context, page = new_page(browser, live_server, bypass_csp=True)
     problems = {}
     try:
-        page.goto("/admin/login/")
-        page.fill("#id_username", "stella")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_url("**/admin/")
+        sign_in(page, "stella")
         for path in (
             f"/admin/screening/submission/?category={category}",
             "/admin/screening/submission/statistics/",
