@@ -51,7 +51,7 @@ preload_app = True
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True
 
-# Requests are logged by the application (screening.middleware.RequestLogMiddleware)
+# Requests are logged by the application (web.middleware.RequestLogMiddleware)
 # without IP address or user agent; gunicorn's access log would write both.
 accesslog = None
 errorlog = "-"

@@ -60,7 +60,7 @@ def env_cache(name: str, default: str) -> dict:
         return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
-            # Fail fast when Redis is away: rate limits then fail open (screening.ratelimit).
+            # Fail fast when Redis is away: rate limits then fail open (web.ratelimit).
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     if url == "locmem://":
@@ -121,21 +121,26 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "screening",
+    "web",
+    "runner",
+    "report",
+    "reviewer",
+    "interop",
     "axes",
 ]
 
 # A post refused by the CSRF check still answers an urgent "yes" first.
-CSRF_FAILURE_VIEW = "screening.views.csrf_failure"
+CSRF_FAILURE_VIEW = "runner.views.csrf_failure"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # One JSON line per request (method, route pattern, status, duration), no IP.
-    "screening.middleware.RequestLogMiddleware",
+    "web.middleware.RequestLogMiddleware",
     # A database that cannot be reached gives the 503 page, not a traceback.
-    "screening.middleware.DatabaseUnavailableMiddleware",
+    "web.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise, so static files keep their long cache lifetime.
-    "screening.middleware.NoStoreMiddleware",
+    "web.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -145,11 +150,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Gives the bodiless 405 of require_http_methods a page, JSON or OperationOutcome.
-    "screening.middleware.MethodNotAllowedMiddleware",
+    "web.middleware.MethodNotAllowedMiddleware",
     # Before anything reads the body (the views, and CSRF's process_view, come
     # after every middleware here): refuse oversized requests with 413. This
     # late, the 413 gets the log line, the CSP, no-store and frame denial too.
-    "screening.middleware.BodySizeLimitMiddleware",
+    "web.middleware.BodySizeLimitMiddleware",
     # Last, as django-axes requires: refuses a locked-out username with 429.
     "axes.middleware.AxesMiddleware",
 ]
@@ -216,7 +221,7 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Bodies larger than this are refused with 413 before any parsing
-# (screening.middleware.BodySizeLimitMiddleware); the API has its own, smaller limit.
+# (web.middleware.BodySizeLimitMiddleware); the API has its own, smaller limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
 # The cache holds rate-limit counters, staff sessions (read through, cached_db)
@@ -298,7 +303,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "screening.audit.PrivateAxesHandler"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
-AXES_CLIENT_IP_CALLABLE = "screening.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "web.ratelimit.client_address"
 # axes.W006 warns that username-only lockout lets one client try many usernames.
 # That is deliberate (no IP address is stored); admin login attempts per client
 # are throttled instead by the cache-based rate limiter (RATELIMITS["login"]),

@@ -2,16 +2,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from screening import ops
+from web import views as ops
 
 urlpatterns = [
     # The trivial view: health check and the benchmarks' baseline.
     path("healthz", ops.healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
-    path("", include("screening.urls")),
+    path("", include("runner.urls")),
+    path("", include("report.urls")),
+    path("", include("interop.urls")),
 ]
 
-handler400 = "screening.ops.bad_request"
-handler403 = "screening.ops.permission_denied"
-handler404 = "screening.ops.page_not_found"
-handler500 = "screening.ops.server_error"
+handler400 = "web.views.bad_request"
+handler403 = "web.views.permission_denied"
+handler404 = "web.views.page_not_found"
+handler500 = "web.views.server_error"

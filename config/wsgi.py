@@ -18,17 +18,18 @@ def warm_up() -> None:
     """
     from pathlib import Path
 
+    from django.apps import apps
     from django.conf import settings
     from django.template.loader import get_template
     from django.urls import get_resolver
-
-    from screening.views import warm_blank_forms
 
     get_resolver().url_patterns  # noqa: B018 - the import is the point
     for folder in settings.TEMPLATES[0]["DIRS"]:
         for template in Path(folder).rglob("*.html"):
             get_template(str(template.relative_to(folder)))
-    warm_blank_forms()
+    # An app with memos of its own fills them in its AppConfig.warm_up().
+    for app_config in apps.get_app_configs():
+        getattr(app_config, "warm_up", lambda: None)()
 
 
 warm_up()

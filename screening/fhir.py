@@ -875,7 +875,7 @@ def bundle_for_submissions(
     ``with_reference`` adds the short reference people quote as the response's
     identifier; leave it off for research exports, where it could link a record
     back to a person who quoted it. Free-text answers are left out unless
-    ``include_free_text`` (as in ``screening.exports``); the result does not
+    ``include_free_text`` (as in ``reviewer.exports``); the result does not
     read them, so it is the same either way. Works on any objects with ``answers``,
     ``created_on``, ``public_id``, ``reference``, ``instrument_version`` and
     ``result()`` (``screening.models.Submission``).

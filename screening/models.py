@@ -82,7 +82,7 @@ class Draft(models.Model):
 
 
 def pdf_cache_key(public_id: uuid.UUID | str) -> str:
-    """Where the shared cache keeps a submission's rendered PDF (screening.report)."""
+    """Where the shared cache keeps a submission's rendered PDF (report.document)."""
     return f"report-pdf:{public_id}"
 
 

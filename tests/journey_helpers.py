@@ -80,7 +80,7 @@ def code_of(client) -> str:
     """The resume code, as the runner's browser holds it (a signed cookie)."""
     from django.test import RequestFactory
 
-    from screening.views import CODE_COOKIE, CODE_COOKIE_SALT
+    from web.runner_cookies import CODE_COOKIE, CODE_COOKIE_SALT
 
     request = RequestFactory().get(
         "/", HTTP_COOKIE=f"{CODE_COOKIE}={client.cookies[CODE_COOKIE].value}"
@@ -96,11 +96,12 @@ def link_browser(client, submission) -> str:
     """
     from django.core.signing import get_cookie_signer
 
-    from screening import journey
-    from screening.views import CODE_COOKIE, CODE_COOKIE_SALT
+    from runner import journey
+    from screening import access
+    from web.runner_cookies import CODE_COOKIE, CODE_COOKIE_SALT
 
     code = journey.new_code()
-    submission.code_hash = journey.hash_code(code)
+    submission.code_hash = access.hash_code(code)
     submission.save(update_fields=["code_hash"])
     client.cookies[CODE_COOKIE] = get_cookie_signer(salt=CODE_COOKIE + CODE_COOKIE_SALT).sign(code)
     return code

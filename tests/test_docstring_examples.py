@@ -4,7 +4,10 @@ import doctest
 
 import pytest
 
-from screening import charts, exports, instrument, journey, ratelimit, scoring, stats
+from reviewer import charts, exports, stats
+from runner import journey
+from screening import instrument, scoring
+from web import ratelimit
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db.models import QuerySet
 
-from screening.journey import KEEP_DAYS
+from screening.access import KEEP_DAYS
 from screening.models import Draft, Submission, today
 
 

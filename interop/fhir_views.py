@@ -1,0 +1,137 @@
+"""The FHIR endpoints: the Questionnaire, our code systems, and ``$score``.
+
+Every answer is ``application/fhir+json``; every refusal is an
+``OperationOutcome`` with a 4xx status, never a 500. Nothing is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from screening import fhir
+from screening.instrument import INSTRUMENT_ID, AnswersInvalid, validate
+from screening.scoring import score
+from web.ratelimit import ratelimit
+
+MAX_BODY_BYTES = 64 * 1024
+ACCEPTED_CONTENT_TYPES = ("application/fhir+json", "application/json")
+
+
+def fhir_response(resource: dict[str, Any], status: int = 200) -> JsonResponse:
+    return JsonResponse(
+        resource,
+        status=status,
+        # ASCII with \u escapes: an outcome may quote a posted key that is no
+        # valid text (a lone surrogate), which could not be encoded as UTF-8.
+        content_type=f"{fhir.FHIR_JSON}; charset=utf-8",
+    )
+
+
+def refusal(status: int, code: str, message: str, expression: str | None = None) -> JsonResponse:
+    issue = fhir.Issue(code, message, (expression,) if expression else ())
+    return fhir_response(fhir.operation_outcome([issue]), status=status)
+
+
+# The OperationOutcome issue code for each refusal a FHIR client may get.
+FHIR_ISSUE_CODES = {
+    400: "invalid",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    411: "structure",
+    413: "too-long",
+    429: "throttled",
+    500: "exception",
+    503: "transient",
+}
+
+
+def refusal_for_status(status: int, message: str) -> JsonResponse:
+    """Any refusal under /fhir/, from whichever layer gives it, as an OperationOutcome."""
+    return refusal(status, FHIR_ISSUE_CODES.get(status, "processing"), message)
+
+
+# GET only, and no cookie read: exempt, so that another method gets its 405
+# OperationOutcome rather than the CSRF refusal meant for forms.
+@csrf_exempt
+@require_GET
+def questionnaire(request: HttpRequest, resource_id: str) -> HttpResponse:
+    if resource_id != INSTRUMENT_ID:
+        return refusal(404, "not-found", f"no Questionnaire with id {resource_id!r}")
+    return fhir_response(fhir.questionnaire())
+
+
+@csrf_exempt
+@require_GET
+def code_system(request: HttpRequest, resource_id: str) -> HttpResponse:
+    systems = fhir.code_systems()
+    if resource_id not in systems:
+        return refusal(404, "not-found", f"no CodeSystem with id {resource_id!r}")
+    return fhir_response(systems[resource_id])
+
+
+def read_json(request: HttpRequest) -> Any | JsonResponse:
+    """The parsed JSON body, or the ``OperationOutcome`` response that refuses it."""
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return refusal(400, "structure", "the Content-Length header is not a number")
+    too_large = f"the body is larger than {MAX_BODY_BYTES // 1024} KiB"
+    if length > MAX_BODY_BYTES:
+        return refusal(413, "too-long", too_large)
+    if request.content_type not in ACCEPTED_CONTENT_TYPES:
+        message = f"send {' or '.join(ACCEPTED_CONTENT_TYPES)}, not {request.content_type!r}"
+        return refusal(415, "not-supported", message)
+    body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return refusal(413, "too-long", too_large)
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as error:
+        return refusal(400, "structure", f"the body is not valid JSON: {error}")
+
+
+def _bundle(answers: dict[str, Any], authored: Any) -> JsonResponse:
+    bundle = fhir.score_bundle(
+        answers, score(answers), response_id=str(uuid.uuid4()), authored=authored
+    )
+    return fhir_response(bundle)
+
+
+# Like the JSON API: no cookie is read or set, so there is no session to forge.
+@csrf_exempt
+@require_POST
+@ratelimit("api")
+def score_response(request: HttpRequest) -> HttpResponse:
+    """``POST /fhir/QuestionnaireResponse/$score``: a response in, a Bundle out.
+
+    The Bundle holds the response as we read it (our codes and wording, the
+    date only, no subject) and the result Observations derived from it.
+    """
+    resource = read_json(request)
+    if isinstance(resource, JsonResponse):
+        return resource
+    try:
+        answers = fhir.answers_from_response(resource)
+    except fhir.ResponseInvalid as invalid:
+        return fhir_response(fhir.operation_outcome(invalid.issues), status=400)
+    return _bundle(answers, fhir.read_authored(resource) or timezone.localdate())
+
+
+def score_answers(request: HttpRequest) -> HttpResponse:
+    """``POST /api/v1/score?format=fhir``: our answers object in, the same Bundle out."""
+    raw = read_json(request)
+    if isinstance(raw, JsonResponse):
+        return raw
+    try:
+        answers = validate(raw)
+    except AnswersInvalid as invalid:
+        return fhir_response(fhir.outcome_for_answers(invalid), status=400)
+    return _bundle(answers, timezone.localdate())

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from interop import api, fhir_views
+
+urlpatterns = [
+    path("api/v1/score", api.score_view, name="api-score"),
+    path("api/v1/report", api.report_view, name="api-report"),
+    path(
+        "fhir/Questionnaire/<str:resource_id>", fhir_views.questionnaire, name="fhir-questionnaire"
+    ),
+    path("fhir/CodeSystem/<str:resource_id>", fhir_views.code_system, name="fhir-code-system"),
+    path("fhir/QuestionnaireResponse/$score", fhir_views.score_response, name="fhir-score"),
+]

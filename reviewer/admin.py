@@ -1,0 +1,918 @@
+"""The reviewer's workspace: consented submissions, read only, audited.
+
+Roles (groups made by migration 0003): ``reviewers`` may view the list, the
+detail, the statistics and the exports; ``data stewards`` may also delete,
+export free text, read the audit log and run retention. Nobody, superusers
+included, can add or change a submission.
+
+Everything here starts from :meth:`SubmissionAdmin.get_queryset`, which keeps
+only submissions whose runner agreed to share them; the statistics and
+exports reuse the changelist's filtering, so they see exactly what the list
+shows.
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, ChangeList
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.dateparse import parse_date
+from django.utils.html import format_html_join
+from django.views.decorators.http import require_GET, require_POST, require_safe
+
+from report.document import ACTIVITY_LABELS, AXIS1_TITLES, AXIS1_WORDS, PATTERN_WORDS
+from reviewer import charts, exports, stats
+from screening import audit, instrument, questions, scoring
+from screening.access import KEEP_DAYS
+from screening.models import AuditEntry, Submission, flag_mask
+from web.ratelimit import ratelimit
+
+admin.site.site_header = "Stride Screen reviewers"
+admin.site.site_title = "Stride Screen reviewers"
+admin.site.index_title = "Shared submissions"
+# Login attempts per client are throttled (keyed hash of the address, in the
+# cache); django-axes locks out a username after repeated failures.
+admin.site.login = ratelimit("login")(admin.site.login)  # type: ignore[method-assign]
+
+COUNT_CAP = 10_000
+# A filtered list counts matches up to this many pages beyond the page shown.
+PAGES_AHEAD = 10
+RECENT_INDEX = "submission_consented_recent"
+
+
+# --- human wording ------------------------------------------------------------------
+
+
+def _humanise(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+# The runner's options are in the first person ("I prefer not to say").
+SEX_LABELS = {"prefer_not": "Prefer not to say", stats.SEX_NOT_ANSWERED: "Not answered"}
+
+# Short names for list columns, filters and charts (the runner's headlines are sentences).
+CATEGORY_LABELS = {
+    "urgent_care": "Urgent care",
+    "see_neurologist": "See a neurologist",
+    "not_consistent": "Not consistent",
+    "other_causes_first": "Other causes first",
+    "llc_consistent": "Consistent with the definition",
+    "partly_consistent": "Partly consistent",
+}
+# The clinician's PDF and the reviewer read the same words for a code.
+PATTERN_LABELS = {pattern.value: words for pattern, words in PATTERN_WORDS.items()}
+FLAG_TITLES = {rule.code: rule.title for rule in scoring.FLAG_RULES}
+
+
+# --- filters ------------------------------------------------------------------------
+
+
+# format -> (streaming writer, content type, file extension)
+EXPORT_FORMATS = {
+    "csv": (exports.csv_chunks, "text/csv; charset=utf-8", "csv"),
+    "jsonl": (exports.jsonl_lines, "application/x-ndjson; charset=utf-8", "jsonl"),
+    "fhir": (exports.fhir_bundle_chunks, "application/fhir+json; charset=utf-8", "fhir.json"),
+}
+# The export form's own fields, sent beside the list's filters.
+EXPORT_CHOICES = ("format", "free_text")
+
+
+def why_unreadable(error: IncorrectLookupParameters) -> str:
+    """A filter that cannot be applied, in the words the pages show."""
+    return str(error) or "unreadable value"
+
+
+class ChoicesFilter(admin.SimpleListFilter):
+    """Equality on one indexed column with a fixed list of choices (no DISTINCT query)."""
+
+    field_name = ""
+    choices_list: tuple[tuple[str, str], ...] = ()
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return self.choices_list
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value is None:
+            return queryset
+        if value not in {code for code, _ in self.lookup_choices}:
+            raise IncorrectLookupParameters(f"unknown {self.parameter_name}")
+        return queryset.filter(**{self.field_name: value})
+
+
+def choices_filter(field_name: str, title: str, choices: Any) -> type[ChoicesFilter]:
+    return type(
+        f"{field_name.title()}Filter",
+        (ChoicesFilter,),
+        {
+            "title": title,
+            "parameter_name": field_name,
+            "field_name": field_name,
+            "choices_list": tuple((str(code), str(label)) for code, label in choices),
+        },
+    )
+
+
+def version_pairs() -> list[tuple[str, str]]:
+    """(instrument, scoring) version pairs among shared submissions, cached for 10 minutes.
+
+    One DISTINCT scan (an index-only scan of the statistics index on
+    PostgreSQL) serves both version filters.
+    """
+    pairs = cache.get("stride-admin-versions")
+    if pairs is None:
+        pairs = sorted(
+            Submission.objects.filter(share_for_research=True)
+            .order_by()
+            .values_list("instrument_version", "scoring_version")
+            .distinct()
+        )
+        cache.set("stride-admin-versions", pairs, 600)
+    return pairs
+
+
+class VersionFilter(ChoicesFilter):
+    """Versions present among shared submissions."""
+
+    position = 0
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        versions = sorted({pair[self.position] for pair in version_pairs()})
+        return [(v, v) for v in versions]
+
+
+class InstrumentVersionFilter(VersionFilter):
+    title = "instrument version"
+    parameter_name = field_name = "instrument_version"
+
+
+class ScoringVersionFilter(VersionFilter):
+    title = "scoring version"
+    parameter_name = field_name = "scoring_version"
+    position = 1
+
+
+class FlagsFilter(admin.SimpleListFilter):
+    """Several flags at once: a submission matches when it has every chosen flag.
+
+    The choice is a comma-separated list in ``?flags=``; each link adds or
+    removes one flag. Matching tests one bit of ``flag_mask`` per flag
+    (``flag_mask & bit = bit``), which works on SQLite and PostgreSQL.
+    """
+
+    title = "flags (all of)"
+    parameter_name = "flags"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return [(rule.code, rule.title) for rule in scoring.FLAG_RULES]
+
+    def chosen(self) -> list[str]:
+        value = self.value()
+        if not value:
+            return []
+        codes = [code for code in value.split(",") if code]
+        if any(code not in stats.FLAG_CODES for code in codes):
+            raise IncorrectLookupParameters("unknown flag")
+        return codes
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        codes = self.chosen()
+        if not codes:
+            return queryset
+        # One test per flag, (flag_mask & bit) = bit, so that each matches the
+        # planner statistics of migration 0005.
+        for code in codes:
+            bit = flag_mask([code])
+            queryset = queryset.alias(**{f"_flag_{code}": F("flag_mask").bitand(bit)}).filter(
+                **{f"_flag_{code}": bit}
+            )
+        return queryset
+
+    def choices(self, changelist: ChangeList) -> Any:
+        try:
+            chosen = self.chosen()
+        except IncorrectLookupParameters:
+            chosen = []
+        yield {
+            "selected": not chosen,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "All",
+        }
+        for code, title in self.lookup_choices:
+            toggled = [c for c in chosen if c != code] if code in chosen else [*chosen, code]
+            yield {
+                "selected": code in chosen,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: ",".join(toggled)} if toggled else {},
+                    [] if toggled else [self.parameter_name],
+                ),
+                "display": title,
+            }
+
+
+class DateRangeFilter(admin.ListFilter):
+    """Submission date from / to (inclusive), as two date fields in a small GET form."""
+
+    title = "date submitted"
+    template = "admin/screening/date_range_filter.html"
+    parameters = ("created_from", "created_to")
+
+    def __init__(self, request: HttpRequest, params: Any, model: Any, model_admin: Any):
+        super().__init__(request, params, model, model_admin)
+        for name in self.parameters:
+            if name in params:
+                self.used_parameters[name] = params.pop(name)[-1]
+        self.other_params = [
+            (name, value)
+            for name, values in request.GET.lists()
+            # Not the page, and not Django's "e" (a bad filter was dropped): carried
+            # into the next search, it would show the "Database error" page.
+            if name not in self.parameters and name not in ("p", "e")
+            for value in values
+        ]
+
+    def has_output(self) -> bool:
+        return True
+
+    def expected_parameters(self) -> list[str]:
+        return list(self.parameters)
+
+    def choices(self, changelist: ChangeList) -> Any:
+        return []
+
+    def dates(self) -> dict[str, datetime.date]:
+        parsed = {}
+        for name in self.parameters:
+            raw = self.used_parameters.get(name)
+            if raw:
+                try:
+                    value = parse_date(raw)
+                except ValueError:
+                    value = None
+                if value is None:
+                    raise IncorrectLookupParameters(f"{name} is not a date")
+                parsed[name] = value
+        return parsed
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        dates = self.dates()
+        if "created_from" in dates:
+            queryset = queryset.filter(created_on__gte=dates["created_from"])
+        if "created_to" in dates:
+            queryset = queryset.filter(created_on__lte=dates["created_to"])
+        return queryset
+
+    def value_of(self, name: str) -> str:
+        return self.used_parameters.get(name, "")
+
+    @property
+    def created_from(self) -> str:
+        return self.value_of("created_from")
+
+    @property
+    def created_to(self) -> str:
+        return self.value_of("created_to")
+
+
+# --- counting without count(*) --------------------------------------------------------
+
+
+class EstimatedCountPaginator(Paginator):
+    """Counts that stay cheap on a million rows.
+
+    Unfiltered on PostgreSQL, the count is the planner's estimate of rows in
+    the partial index of consented submissions (``pg_class.reltuples``, kept
+    fresh by autovacuum/ANALYZE). Filtered, counting stops at ``cap`` rows: ten
+    pages beyond the page shown, at most ``COUNT_CAP``; the page then says
+    "more than N" and the cap moves on as the reviewer pages forward. A rare
+    filter costs one scan up to the cap, never a count of every match.
+    """
+
+    def __init__(
+        self, *args: Any, estimate: bool = False, cap: int = COUNT_CAP, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.estimate = estimate
+        self.cap = cap
+        self.estimated = False
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        if self.estimate and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [RECENT_INDEX])
+                row = cursor.fetchone()
+            if row and row[0] > COUNT_CAP:
+                self.estimated = True
+                return int(row[0])
+        # Unfiltered, a table too small for an estimate is counted in full (up to
+        # COUNT_CAP): "more than 550" for an unfiltered list of 3,000 reads as filtered.
+        cap = COUNT_CAP if self.estimate else self.cap
+        counted = self.object_list.order_by()[: cap + 1].count()
+        if counted > cap:
+            self.capped = True
+            return cap
+        return counted
+
+
+class SubmissionChangeList(ChangeList):
+    """The list reads the columns it shows, not every answers object."""
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet:
+        return super().get_queryset(request, exclude_parameters).defer("answers")
+
+
+class FilterOnlyChangeList(ChangeList):
+    """A changelist that applies the filters but fetches no page (for stats and exports)."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        self.result_count = 0
+        self.full_result_count = None
+        self.result_list = []
+        self.can_show_all = False
+        self.multi_page = False
+        self.show_full_result_count = False
+        self.show_admin_actions = False
+        self.paginator = None
+
+
+# --- the submission admin ----------------------------------------------------------
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "created_on",
+        "category_label",
+        "pattern_label",
+        "criteria_supported",
+        "flag_list",
+        "side_label",
+        "onset_band_label",
+        "instrument_version",
+        "scoring_version",
+    )
+    list_display_links = ("reference",)
+    list_filter = (
+        choices_filter("category", "category", CATEGORY_LABELS.items()),
+        choices_filter("pattern", "pattern", PATTERN_LABELS.items()),
+        # 0-7: self-report can support at most seven criteria (c8 needs lab testing).
+        choices_filter("criteria_supported", "criteria supported", ((n, n) for n in range(0, 8))),
+        FlagsFilter,
+        choices_filter("side", "side", ((s, _humanise(s)) for s in stats.SIDES)),
+        choices_filter(
+            "onset_band", "age at onset", ((b, _humanise(b)) for b in stats.ONSET_BANDS)
+        ),
+        InstrumentVersionFilter,
+        ScoringVersionFilter,
+        DateRangeFilter,
+    )
+    search_fields = ("reference",)
+    search_help_text = "Exact reference, e.g. 7KQ2M9XD"
+    ordering = ("-created_on", "-id")
+    list_per_page = 50
+    list_max_show_all = 200
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    actions = ["delete_selected"]
+    change_list_template = "admin/screening/submission/change_list.html"
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return SubmissionChangeList
+
+    @classmethod
+    def filter_parameters(cls) -> frozenset[str]:
+        """The query parameters of the filters in the side bar, and nothing else."""
+        names: set[str] = set()
+        for list_filter in cls.list_filter:
+            names.update(getattr(list_filter, "parameters", ()) or (list_filter.parameter_name,))
+        return frozenset(names)
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # Django lets any lookup on the model's own fields through the URL
+        # (?age=29, ?answers__own_words__icontains=..., ?public_id__startswith=...):
+        # exact ages, free-text search and PDF ids are not what reviewers are given.
+        # Anything else is refused with 400 in the list, the statistics and exports.
+        return lookup in self.filter_parameters()
+
+    # Nobody adds or edits a submission; answers and result are what the runner sent.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [f.name for f in Submission._meta.fields]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).filter(share_for_research=True)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """Exact reference only: it uses the unique index (no LIKE scan)."""
+        term = search_term.strip().upper()
+        if not term:
+            return queryset, False
+        return queryset.filter(reference=term), False
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> Paginator:
+        try:
+            page = max(1, int(request.GET.get("p", 1)))
+        except ValueError:
+            page = 1
+        return EstimatedCountPaginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            estimate=not audit.filter_string(request),
+            cap=min(COUNT_CAP, (page + PAGES_AHEAD) * per_page),
+        )
+
+    @admin.display(description="category", ordering="category")
+    def category_label(self, obj: Submission) -> str:
+        return CATEGORY_LABELS.get(obj.category, obj.category)
+
+    @admin.display(description="pattern", ordering="pattern")
+    def pattern_label(self, obj: Submission) -> str:
+        return PATTERN_LABELS.get(obj.pattern, obj.pattern)
+
+    @admin.display(description="side", ordering="side")
+    def side_label(self, obj: Submission) -> str:
+        return _humanise(obj.side)
+
+    @admin.display(description="age at onset", ordering="onset_band")
+    def onset_band_label(self, obj: Submission) -> str:
+        return _humanise(obj.onset_band)
+
+    @admin.display(description="flags")
+    def flag_list(self, obj: Submission) -> str:
+        # The titles the side bar and the statistics use, not the codes.
+        return ", ".join(str(FLAG_TITLES.get(code, code)) for code in obj.flags) or "-"
+
+    # --- views -------------------------------------------------------------------
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            # Pages that only read: nothing to post. A HEAD would run an export's
+            # query and write its audit entry without anything leaving, hence GET.
+            path(
+                "statistics/",
+                wrap(require_safe(self.statistics_view)),
+                name="screening_submission_stats",
+            ),
+            path(
+                "export/", wrap(require_GET(self.export_view)), name="screening_submission_export"
+            ),
+            path(
+                "export/aggregates/",
+                wrap(require_GET(self.aggregate_export_view)),
+                name="screening_submission_export_aggregates",
+            ),
+            path(
+                "retention/",
+                wrap(require_POST(self.retention_view)),
+                name="screening_submission_retention",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        problem = self.filter_problem(request)
+        if problem:
+            # Django would drop every filter and show all submissions under "?e=1",
+            # which looks filtered. Say what was wrong; show the list unfiltered.
+            return self.unfiltered(request, problem)
+        response = super().changelist_view(
+            request,
+            {
+                **(extra_context or {}),
+                "filter_query": audit.filter_string(request),
+                "can_run_retention": request.user.has_perm("screening.run_retention"),
+                "keep_days": KEEP_DAYS,
+                "retention_days": settings.RETENTION_DAYS,
+            },
+        )
+        if getattr(response, "url", "") == f"{request.path}?{ERROR_FLAG}=1":
+            # The filters were read above, so what Django could not show is the page
+            # (past the end, after deletions): its first page, keeping the filters.
+            self.message_user(request, "That page is past the end of this list.", messages.INFO)
+            query = request.GET.copy()
+            query.pop(PAGE_VAR, None)
+            query.pop(ERROR_FLAG, None)
+            return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+        if getattr(response, "status_code", 0) == 200 and request.method == "GET":
+            audit.record(request, AuditEntry.Action.LIST)
+        return response
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        # Django filters on the posted ids as they come: a hand-made "abc" or an
+        # id past 64 bits fails in the database with a 500.
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(
+            value.isascii() and value.isdigit() and int(value) < 2**63 for value in selected
+        ):
+            return self.refused(request, "That selection of submissions could not be read.")
+        return super().response_action(request, queryset)
+
+    def refused(self, request: HttpRequest, message: str) -> TemplateResponse:
+        """A request the admin cannot carry out, said as a page (400) rather than a 500."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Request not carried out",
+            "subtitle": None,
+            "message": message,
+        }
+        return TemplateResponse(
+            request, "admin/screening/submission/refused.html", context, status=400
+        )
+
+    def unfiltered(self, request: HttpRequest, problem: str) -> HttpResponse:
+        """The same page without its filters, saying which one could not be read."""
+        message = f"A filter could not be read ({problem}), so no filter is applied."
+        self.message_user(request, message, messages.ERROR)
+        return redirect(request.path)
+
+    def not_exported(self, request: HttpRequest, problem: str) -> HttpResponse:
+        """A download asked for with a filter that cannot be read: nothing leaves."""
+        return self.refused(
+            request,
+            f"A filter could not be read ({problem}), so nothing was exported. "
+            "Choose the filters in the list and export from there.",
+        )
+
+    def filter_problem(self, request: HttpRequest) -> str:
+        """Why this request's filters cannot be applied, or "" when they can."""
+        try:
+            self.filtered(request)
+        except IncorrectLookupParameters as error:
+            return why_unreadable(error)
+        return ""
+
+    def filtered(self, request: HttpRequest) -> QuerySet:
+        """The consented submissions that the list would show for this request's filters."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        # Django would apply the last of a repeated parameter while the audit log and
+        # the pages name them all (several flags go in one "flags" value).
+        repeated = sorted(name for name, values in request.GET.lists() if len(values) > 1)
+        if repeated:
+            raise IncorrectLookupParameters(f"{', '.join(repeated)} given more than once")
+        changelist = FilterOnlyChangeList(
+            request,
+            self.model,
+            list(self.list_display),
+            list(self.list_display_links),
+            self.get_list_filter(request),
+            None,
+            self.get_search_fields(request),
+            False,
+            self.list_per_page,
+            self.list_max_show_all,
+            (),
+            self,
+            [],
+            self.search_help_text,
+        )
+        return changelist.get_queryset(request)
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        # Submissions are never changed, so their history is always empty; a page
+        # that lists nothing needs no audit entry, and is simply not there.
+        raise Http404("Submissions have no change history.")
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        if request.method != "GET":
+            raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("No shared submission with this id.")
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        result = obj.result()
+        explanations = result.explanations()
+        sections = []
+        for section in instrument.SECTIONS:
+            rows = [
+                (
+                    str(questions.label(item.id)),
+                    questions.answer_text(item.id, obj.answers[item.id]),
+                )
+                for item in section.items
+                if item.id in obj.answers and item.kind is not instrument.Kind.TEXT
+            ]
+            if rows:
+                sections.append((str(questions.STEP_TITLES[section.id]), rows))
+        free_text = [
+            (str(questions.label(item_id)), obj.answers[item_id])
+            for item_id in exports.FREE_TEXT_ITEMS
+            if obj.answers.get(item_id)
+        ]
+        try:
+            pdf_url = reverse("submission-pdf", kwargs={"public_id": obj.public_id})
+        except NoReverseMatch:
+            pdf_url = ""
+        audit.record(request, AuditEntry.Action.VIEW, object_ref=obj.reference, query="")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Submission {obj.reference}",
+            "subtitle": None,
+            "obj": obj,
+            "result": result,
+            "category_meaning": explanations["category"],
+            "components": [
+                (scoring.COMPONENT_TITLES[cid], status.value.replace("_", " "), explanations[cid])
+                for cid, status in result.components
+            ],
+            "criteria": [
+                (
+                    cid,
+                    scoring.CRITERION_TITLES[cid],
+                    status.value.replace("_", " "),
+                    explanations[cid],
+                )
+                for cid, status in result.criteria
+            ],
+            "flags": [
+                (flag.severity.value, flag.rule.title, flag.rule.reason, flag.tests)
+                for flag in result.flags
+            ],
+            "pattern": PATTERN_WORDS[result.pattern],
+            "axis1": [
+                (AXIS1_TITLES[key], AXIS1_WORDS[value])
+                for key, value in result.axis1.to_dict().items()
+            ],
+            "sections": sections,
+            "free_text": free_text,
+            "pdf_url": pdf_url,
+            "has_delete_permission": self.has_delete_permission(request, obj),
+            "changelist_url": self.with_list_filters(
+                request, reverse("admin:screening_submission_changelist")
+            ),
+            "delete_url": self.with_list_filters(
+                request, reverse("admin:screening_submission_delete", args=[obj.pk])
+            ),
+        }
+        return TemplateResponse(request, "admin/screening/submission/detail.html", context)
+
+    def with_list_filters(self, request: HttpRequest, url: str) -> str:
+        """``url`` carrying the list's filters that led here, so that going back keeps them."""
+        context = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+        return add_preserved_filters(context, url)
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: Any) -> Any:
+        # Django sends a user who may not change objects to the admin's home page;
+        # a steward who deleted one submission goes back to the list it came from.
+        super().response_delete(request, obj_display, obj_id)  # the success message
+        return redirect(
+            self.with_list_filters(request, reverse("admin:screening_submission_changelist"))
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Submission) -> None:
+        audit.record(request, AuditEntry.Action.DELETE, object_ref=obj.reference, query="")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        references = list(queryset.values_list("reference", flat=True))
+        for reference in references:
+            audit.record(request, AuditEntry.Action.DELETE, object_ref=reference, query="")
+        super().delete_queryset(request, queryset)
+
+    def statistics_view(self, request: HttpRequest) -> HttpResponse:
+        try:
+            queryset = self.filtered(request)
+        except IncorrectLookupParameters as error:
+            return self.unfiltered(request, why_unreadable(error))
+        figures = stats.compute(queryset)
+        if request.method == "GET":  # as the list: a HEAD shows nobody anything
+            audit.record(request, AuditEntry.Action.STATS)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Statistics of shared submissions",
+            "subtitle": None,
+            "stats": figures,
+            "filter_query": audit.filter_string(request),
+            "k_min": stats.K_MIN,
+            **statistics_context(figures),
+        }
+        return TemplateResponse(request, "admin/screening/submission/statistics.html", context)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied  # the form too: it names what could be exported
+        fmt = request.GET.get("format", "")
+        include_free_text = request.GET.get("free_text") == "1"
+        # The export's own choices are not filters: the rest of the query is.
+        request.GET = request.GET.copy()
+        for name in EXPORT_CHOICES:
+            request.GET.pop(name, None)
+        if fmt not in EXPORT_FORMATS:
+            problem = self.filter_problem(request)
+            if problem:  # the form would offer to export with filters it cannot apply
+                return self.unfiltered(request, problem)
+            return TemplateResponse(
+                request,
+                "admin/screening/submission/export.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.opts,
+                    "title": "Export shared submissions",
+                    "subtitle": None,
+                    "filter_query": audit.filter_string(request),
+                    "filters": [(k, v) for k, values in request.GET.lists() for v in values],
+                    "can_export_free_text": request.user.has_perm("screening.export_free_text"),
+                },
+            )
+        if include_free_text and not request.user.has_perm("screening.export_free_text"):
+            raise PermissionDenied
+        try:
+            queryset = self.filtered(request).order_by("id")
+        except IncorrectLookupParameters as error:
+            return self.not_exported(request, why_unreadable(error))
+        audit.record(
+            request,
+            AuditEntry.Action.EXPORT,
+            detail=f"{fmt}{' with free text' if include_free_text else ''}",
+        )
+        today = datetime.date.today().isoformat()
+        write, content_type, extension = EXPORT_FORMATS[fmt]
+        response = StreamingHttpResponse(
+            write(queryset, include_free_text), content_type=content_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="submissions-{today}.{extension}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def aggregate_export_view(self, request: HttpRequest) -> HttpResponse:
+        try:
+            queryset = self.filtered(request)
+        except IncorrectLookupParameters as error:
+            return self.not_exported(request, why_unreadable(error))
+        figures = stats.compute(queryset)
+        if figures.n < stats.K_MIN:
+            # Suppressing small cells is no use when the whole group is small: the
+            # zeros and the suppressed cells would spell out these few runners' answers.
+            message = (
+                f"Fewer than {stats.K_MIN} shared submissions match these filters. Aggregates "
+                f"are exported for groups of {stats.K_MIN} or more only, so that no runner "
+                "can be picked out; widen the filters."
+            )
+            return self.refused(request, message)
+        rows = [
+            ("filters", audit.filter_string(request) or "none", ""),
+            *stats.aggregate_rows(figures),
+        ]
+        audit.record(request, AuditEntry.Action.EXPORT, detail="aggregates csv")
+        response = StreamingHttpResponse(
+            exports.aggregate_csv(rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="submission-aggregates.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def retention_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("screening.run_retention"):
+            raise PermissionDenied
+        from io import StringIO
+
+        out = StringIO()
+        call_command("purge_expired", stdout=out)
+        report = out.getvalue().strip()
+        audit.record(request, AuditEntry.Action.PURGE, query="", detail=report)
+        messages.info(request, f"Retention run: {report or 'nothing to delete'}")
+        return redirect("admin:screening_submission_changelist")
+
+
+def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
+    """Charts and table rows for the statistics template."""
+    category_items = [(CATEGORY_LABELS[c], figures.by_category[c]) for c in stats.CATEGORIES]
+    pattern_items = [(PATTERN_LABELS[p], figures.by_pattern[p]) for p in stats.PATTERNS]
+    side_items = [(_humanise(s), figures.by_side[s]) for s in stats.SIDES]
+    sex_items = [(SEX_LABELS.get(s, _humanise(s)), count) for s, count in figures.by_sex.items()]
+    criteria_items = [
+        (f"{cid} {scoring.CRITERION_TITLES[cid]}", figures.criteria_supported[cid])
+        for cid in stats.CRITERIA_IDS
+    ]
+    flag_items = [(FLAG_TITLES[code], figures.flags[code]) for code in stats.FLAG_CODES]
+    heat_rows = [
+        (
+            ACTIVITY_LABELS[activity],
+            [figures.limits[activity][scale].share for scale in ("worst", "typical")],
+        )
+        for activity in instrument.LIMIT_ACTIVITIES
+    ]
+    n = figures.n
+    return {
+        "category_chart": charts.bar_chart(
+            "chart-category", "Submissions by category", category_items, n
+        ),
+        "category_items": category_items,
+        "pattern_chart": charts.bar_chart(
+            "chart-pattern", "Submissions by pattern", pattern_items, n
+        ),
+        "pattern_items": pattern_items,
+        "side_chart": charts.bar_chart("chart-side", "Affected side", side_items, n),
+        "side_items": side_items,
+        "sex_items": sex_items,
+        "criteria_chart": charts.bar_chart(
+            "chart-criteria", "Criteria supported by the answers", criteria_items, n
+        ),
+        "criteria_items": criteria_items,
+        "flag_chart": charts.bar_chart("chart-flags", "Flags raised", flag_items, n),
+        "flag_items": flag_items,
+        "onset_chart": charts.histogram(
+            "chart-onset",
+            "Age at onset",
+            figures.onset_age.histogram,
+            "age when it began (years)",
+        ),
+        "duration_chart": charts.histogram(
+            "chart-duration",
+            "Years since onset",
+            figures.duration.histogram,
+            "years with the problem",
+        ),
+        "limits_chart": charts.heat_map(
+            "chart-limits",
+            "Share of runners limited, at worst and on a typical day",
+            heat_rows,
+            ["At worst", "Typical day"],
+        ),
+        "limit_rows": [
+            (
+                ACTIVITY_LABELS[activity],
+                figures.limits[activity]["worst"],
+                figures.limits[activity]["typical"],
+            )
+            for activity in instrument.LIMIT_ACTIVITIES
+        ],
+        "distributions": [
+            ("Age at onset (years)", figures.onset_age),
+            ("Years since onset", figures.duration),
+            ("Age now (years)", figures.current_age),
+        ],
+    }
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail: stewards read it; nobody adds, changes or deletes an entry."""
+
+    list_display = ("at", "username", "action", "object_ref", "query_display", "detail")
+    list_filter = ("action",)
+    search_fields = ("=username", "=object_ref")
+    ordering = ("-at", "-id")
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [f.name for f in AuditEntry._meta.fields]
+
+    @admin.display(description="filter")
+    def query_display(self, entry: AuditEntry) -> str:
+        return format_html_join(" ", "<code>{}</code>", ((entry.query,),)) if entry.query else "-"

@@ -1,0 +1,45 @@
+"""What a resume code opens, and for how long.
+
+A runner holds a code; the database holds only its keyed hash. These rules
+decide which draft or submission a code still opens: the runner's pages, the
+PDF download and the retention job all ask here, so the 30 days are written
+once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+
+from django.conf import settings
+
+from screening.models import Draft, Submission, today
+
+# Drafts, and submissions the runner did not share, live this long after the last save.
+KEEP_DAYS = 30
+
+
+def hash_code(code: str) -> str:
+    """The only form in which a code is stored.
+
+    A code has 65 random bits, so a plain hash could not be reversed by
+    guessing either; keying it with SECRET_KEY (HMAC-SHA256) also means a
+    copy of the database alone does not let anyone test candidate codes.
+    """
+    return hmac.new(settings.SECRET_KEY.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def expiry_cutoff() -> datetime.date:
+    """Drafts last saved before this day are expired."""
+    return today() - datetime.timedelta(days=KEEP_DAYS)
+
+
+def live_draft(code_hash: str) -> Draft | None:
+    return Draft.objects.filter(code_hash=code_hash, updated_on__gte=expiry_cutoff()).first()
+
+
+def live_submission(code_hash: str) -> Submission | None:
+    """The result a code opens: for KEEP_DAYS from the day it was sent, as the pages
+    promise, whether or not purge_expired has run since."""
+    return Submission.objects.filter(code_hash=code_hash, created_on__gte=expiry_cutoff()).first()
