@@ -17,9 +17,11 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# The locked versions first, so code changes reuse this layer.
+# The locked runtime closure first, so code changes reuse this layer: every
+# package pinned with the sha256 of its files (exported from uv.lock by `make lock`),
+# so a rebuild installs the same bytes or fails.
 COPY requirements.lock ./
-RUN pip install --no-deps -r requirements.lock
+RUN pip install --no-deps --require-hashes -r requirements.lock
 
 COPY manage.py gunicorn.conf.py ./
 COPY config ./config

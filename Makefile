@@ -6,14 +6,32 @@ INSTALLED := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/stride_test
 AXE := node_modules/axe-core/axe.min.js
 
+# Every Python package comes from uv.lock (versions and sha256 of every file, for
+# every platform), so the same commit installs the same bytes whenever it is run.
+# uv itself lives in its own venv, pinned with hashes in requirements-uv.txt:
+# `uv sync` removes from .venv whatever the lock does not name, uv included.
+TOOLS := .venv-tools
+UV := $(TOOLS)/bin/uv
+# uv uses $(PYTHON) and never downloads an interpreter of its own.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+# The runtime closure, hashed, for the image and pip-audit (they install with pip).
+EXPORT := $(UV) export --frozen --no-dev --no-emit-project --format requirements-txt
+
 .PHONY: setup run test test-pg lint typecheck verify test-deps bench bench-score bench-steps bench-pdf \
-	bench-http bench-journey smoke audit lock bench-admin load-tools
+	bench-http bench-journey smoke audit lock lock-check bench-admin load-tools
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+$(UV): requirements-uv.txt
+	rm -rf $(TOOLS)
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check --no-deps --only-binary :all: \
+		--require-hashes -r requirements-uv.txt
+	touch $(UV)
 
-$(INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+# --frozen: install what uv.lock says, never re-resolve; a pyproject.toml that
+# disagrees with the lock is caught by `make lock-check` (CI's first step).
+$(INSTALLED): uv.lock pyproject.toml $(UV)
+	$(UV) sync --frozen --quiet
 	touch $(INSTALLED)
 
 setup: $(INSTALLED)
@@ -62,6 +80,7 @@ test-pg: setup test-deps
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 typecheck: setup
 	$(BIN)/mypy
@@ -106,12 +125,21 @@ bench-journey: setup
 bench: setup
 	$(BIN)/python bench/run_all.py
 
-# requirements.lock: the runtime dependencies as installed; the image and pip-audit use it.
-lock: setup
-	$(BIN)/python scripts/lock.py
+# After changing pyproject.toml: re-resolve uv.lock (keeping the versions it has
+# where they still fit; `$(UV) lock --upgrade-package NAME` to move one) and
+# rewrite requirements.lock from it.
+lock: $(UV)
+	$(UV) lock
+	$(EXPORT) > requirements.lock.tmp
+	mv requirements.lock.tmp requirements.lock
+
+# Fails when pyproject.toml and uv.lock disagree, or requirements.lock is not
+# the export of uv.lock; either way the fix is `make lock`.
+lock-check: $(UV)
+	@$(UV) lock --check --quiet || { echo "uv.lock does not match pyproject.toml: run \`make lock\` and commit the result" >&2; exit 1; }
+	@$(EXPORT) | diff -u requirements.lock - || { echo "requirements.lock is not the export of uv.lock: run \`make lock\` and commit the result" >&2; exit 1; }
 
 # Known vulnerabilities in the locked dependencies. --strict: a package that
 # could not be looked up is a failure, not a pass.
-audit: setup
-	$(BIN)/python scripts/lock.py --check
-	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r requirements.lock
+audit: setup lock-check
+	$(BIN)/pip-audit --strict --require-hashes --disable-pip --progress-spinner off -r requirements.lock

@@ -14,13 +14,13 @@ import secrets
 import shlex
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bench import prodserver
-from scripts.lock import closure, render
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -166,16 +166,78 @@ def test_it_installs_the_libraries_weasyprint_needs_and_the_fonts_the_tests_use(
     assert fonts and set(fonts.group(1).split()) <= set(installs)
 
 
-def test_it_installs_exactly_the_locked_requirements():
-    runs = dockerfile_instructions("RUN ")
-    assert any("pip install --no-deps -r requirements.lock" in run for run in runs)
+def test_the_image_installs_exactly_the_hashed_lock():
+    installs = [run for run in dockerfile_instructions("RUN ") if "pip install" in run]
+    assert installs == ["pip install --no-deps --require-hashes -r requirements.lock"]
 
 
-def test_the_lock_is_the_runtime_closure_of_pyproject_as_installed():
-    import tomllib
+def locked_requirements(text: str) -> dict[str, list[str]]:
+    """requirements.lock's entries: 'name==version ; marker' -> their hashes."""
+    entries: dict[str, list[str]] = {}
+    for entry in re.sub(r"\\\n", " ", text).splitlines():
+        entry = entry.split("#", 1)[0].strip()
+        if entry:
+            requirement, *options = re.split(r"\s+(?=--)", entry)
+            entries[requirement] = options
+    return entries
 
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert (ROOT / "requirements.lock").read_text() == render(closure(project["dependencies"]))
+
+def test_every_locked_requirement_is_pinned_with_the_hashes_of_its_files():
+    entries = locked_requirements((ROOT / "requirements.lock").read_text())
+    assert len(entries) > 20
+    names = {re.split(r"[=;\s]", requirement)[0] for requirement in entries}
+    assert {"django", "weasyprint", "gunicorn", "psycopg"} <= names
+    assert "pytest" not in names, "the dev group is not in the image"
+    for requirement, options in entries.items():
+        assert re.fullmatch(r"[a-z0-9-]+==\S+( ; .+)?", requirement), requirement
+        assert options and all(re.fullmatch(r"--hash=sha256:[0-9a-f]{64}", o) for o in options)
+
+
+def test_uv_lock_takes_every_file_from_the_default_index_with_its_hash():
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    for package in lock["package"]:
+        if package["source"] == {"virtual": "."}:
+            assert package["name"] == "stride-screen"
+            continue
+        assert package["source"] == {"registry": "https://pypi.org/simple"}, package["name"]
+        files = package.get("wheels", []) + ([package["sdist"]] if "sdist" in package else [])
+        assert files, package["name"]
+        for file in files:
+            assert file["url"].startswith("https://files.pythonhosted.org/"), file["url"]
+            assert re.fullmatch(r"sha256:[0-9a-f]{64}", file["hash"]), file["url"]
+
+
+def test_uv_itself_is_installed_from_a_hashed_pin():
+    requirements = locked_requirements((ROOT / "requirements-uv.txt").read_text())
+    [(requirement, hashes)] = requirements.items()
+    assert re.fullmatch(r"uv==[0-9.]+", requirement)
+    assert len(hashes) >= 2, "at least Linux x86_64 and aarch64"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--require-hashes -r requirements-uv.txt" in makefile
+    assert "$(UV) sync --frozen" in makefile
+
+
+def uv(*args: str) -> subprocess.CompletedProcess[str]:
+    executable = ROOT / ".venv-tools" / "bin" / "uv"
+    assert executable.exists(), "no .venv-tools/bin/uv: run `make setup`"
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": sys.executable}
+    return subprocess.run(
+        [str(executable), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_uv_lock_is_up_to_date_with_pyproject():
+    result = uv("lock", "--check", "--offline")
+    assert result.returncode == 0, f"run `make lock`:\n{result.stderr}"
+
+
+def test_requirements_lock_is_the_runtime_export_of_uv_lock():
+    """The command is the Makefile's, so `make lock` and this test cannot drift apart."""
+    export = re.search(r"^EXPORT := \$\(UV\) (.+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert export and "--no-dev" in export.group(1)
+    result = uv(*shlex.split(export.group(1)))
+    assert result.returncode == 0, result.stderr
+    assert (ROOT / "requirements.lock").read_text() == result.stdout, "run `make lock`"
 
 
 def test_the_images_commands_are_the_ones_ci_runs():
