@@ -26,6 +26,11 @@ RUN pip install --no-deps --require-hashes -r requirements.lock
 COPY manage.py gunicorn.conf.py ./
 COPY config ./config
 COPY screening ./screening
+COPY web ./web
+COPY runner ./runner
+COPY report ./report
+COPY reviewer ./reviewer
+COPY interop ./interop
 COPY templates ./templates
 COPY static ./static
 

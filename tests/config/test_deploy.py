@@ -22,7 +22,7 @@ import yaml
 
 from bench import prodserver
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 SETTINGS = (ROOT / "config" / "settings.py").read_text()
@@ -256,7 +256,13 @@ def test_the_images_commands_are_the_ones_ci_runs():
     assert "make smoke" in (ROOT / ".ci" / "run").read_text()
 
 
-@pytest.mark.parametrize("path", ["templates", "static", "config", "screening", "manage.py"])
+# Every top-level package (the one list is import-linter's root_packages), and the rest.
+PACKAGES = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
+    "root_packages"
+]
+
+
+@pytest.mark.parametrize("path", ["templates", "static", "manage.py", *PACKAGES])
 def test_the_image_copies_what_the_app_needs(path):
     copies = " ".join(dockerfile_instructions("COPY "))
     assert re.search(rf"(^|\s){re.escape(path)}(\s|$)", copies), path
