@@ -32,9 +32,7 @@ class UnknownVersion(ValueError):
 
 def _module(version: object, name: str) -> ModuleType:
     if not isinstance(version, str) or version not in _PACKAGE_OF:
-        raise UnknownVersion(
-            f"no instrument version {version!r} (known: {', '.join(VERSIONS)})"
-        )
+        raise UnknownVersion(f"no instrument version {version!r} (known: {', '.join(VERSIONS)})")
     return importlib.import_module(f"{_PACKAGE_OF[version]}.{name}")
 
 
