@@ -576,7 +576,7 @@ FLAG_RULES: tuple[FlagRule, ...] = (
         ),
         gettext_noop("Operations for this problem"),
         gettext_noop(
-            "You have had an operation for this problem. Many runners with this kind of "
+            "An operation was done for this problem. Many runners with this kind of "
             "problem had operations that did not fix it before the cause was found, so a "
             "movement-disorders specialist should see you before any further operation."
         ),
