@@ -15,12 +15,14 @@ from screening.instrument import EXCLUSIVE_CODES, ITEMS, TEXT_MAX_LENGTH, Item, 
 
 
 def value_for(item: Item) -> st.SearchStrategy[Any]:
-    if item.kind is Kind.INT:
+    # Compared by code (==), so that the frozen v1 items, whose Kind is v1's own
+    # enum, are drawn as well.
+    if item.kind == Kind.INT:
         assert item.min is not None and item.max is not None
         return st.integers(item.min, item.max)
-    if item.kind is Kind.ENUM:
+    if item.kind == Kind.ENUM:
         return st.sampled_from(item.codes)
-    if item.kind is Kind.TEXT:
+    if item.kind == Kind.TEXT:
         return st.text(max_size=200)
     plain = [code for code in item.codes if code not in EXCLUSIVE_CODES]
     exclusive = [code for code in item.codes if code in EXCLUSIVE_CODES]
