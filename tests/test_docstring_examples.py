@@ -4,11 +4,11 @@ import doctest
 
 import pytest
 
-from screening import charts, exports, instrument, journey, ratelimit, scoring, stats
+from screening import charts, exports, instrument, journey, ratelimit, scoring, stats, versions
 
 
 @pytest.mark.parametrize(
-    "module", [instrument, scoring, exports, ratelimit, stats, journey, charts]
+    "module", [instrument, scoring, versions, exports, ratelimit, stats, journey, charts]
 )
 def test_the_docstring_examples_hold(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
