@@ -198,8 +198,8 @@ LABELS: dict[str, StrLike] = {
         "in daily life, or slurred speech?"
     ),
     "family_history": _(
-        "Does anyone in your close family have dystonia or Parkinson's disease? "
-        "Count only your parents, brothers, sisters and children."
+        "Does one of your parents, brothers, sisters or children have dystonia or "
+        "Parkinson's disease?"
     ),
     # care
     "exam_ortho": _("Has a physio or orthopaedic doctor examined your leg?"),
