@@ -1,4 +1,4 @@
-"""Instrument v1 of the loss-of-leg-coordination screen, as data.
+"""Instrument v2 of the loss-of-leg-coordination screen, as data.
 
 This module is the single source of item ids, answer codes, ranges, sections,
 requirements and display conditions. It is the contract of
@@ -7,7 +7,8 @@ Django so that the scoring engine, the command line and the exports can use it
 anywhere.
 
 Question wording lives with the form (``screening/questions.py``); this module
-only knows what an answer may be.
+only knows what an answer may be. Version 1 is frozen in ``screening/v1``;
+:mod:`screening.versions` says which module defines which version.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 INSTRUMENT_ID = "llc-screen"
-INSTRUMENT_VERSION = "1"
+INSTRUMENT_VERSION = "2"
 
 TEXT_MAX_LENGTH = 2000
 
@@ -141,7 +142,7 @@ SECTIONS: tuple[Section, ...] = (
             _enum("level", "recreational club school_college elite"),
             _int("onset_age", 5, 100, required=True),
             _enum("side", "left right both unsure", required=True),
-            _enum("onset_activity", "running walking other unsure", required=True),
+            _enum("onset_activity", "running cycling walking other unsure", required=True),
         ),
     ),
     Section(
@@ -153,7 +154,7 @@ SECTIONS: tuple[Section, ...] = (
             _enum("relief_on_stopping", "fast slow no"),
             _multi(
                 "regions",
-                "glutes hip_front quads hamstrings calf shin ankle foot toes",
+                "glutes hip_front quads hamstrings knee calf shin ankle foot toes",
                 required=True,
             ),
             _enum("first_region", "hip_thigh calf_shin foot_ankle_toes unsure", required=True),
@@ -205,6 +206,7 @@ SECTIONS: tuple[Section, ...] = (
                 "none_helped not_tried",
             ),
             _enum("gym_strength_equal", YES_NO_UNSURE),
+            _enum("gait_video", YES_NO),
         ),
     ),
     Section(
@@ -219,6 +221,7 @@ SECTIONS: tuple[Section, ...] = (
             _enum("bladder_bowel_saddle", YES_NO, required=True),
             _enum("sudden_weakness", YES_NO, required=True),
             _enum("acute_limb", YES_NO, required=True),
+            _multi("family_history", "dystonia parkinsons none unsure"),
         ),
     ),
     Section(
@@ -229,10 +232,12 @@ SECTIONS: tuple[Section, ...] = (
             *(_enum(test, TEST_RESULT) for test in TESTS),
             # Asked of a runner who has seen a clinician: an examination or any
             # test done (tests are ordered by clinicians). Without that, d7 stays
-            # unknown, as instrument.md says of a runner who has seen no one yet.
+            # unknown, as instrument.md says of a runner who has seen no one yet:
+            # "none" (no cause named yet) means a clinician looked and named none.
+            # It comes after the tests, as in version 1, because it reads them.
             _enum(
-                "diagnosis_explains",
-                "no partly yes",
+                "prior_diagnosis",
+                "none dystonia other_full other_partial unsure",
                 shown_when=tuple(
                     When(item_id, Op.EQUALS, done)
                     for item_id, done_codes in (
@@ -242,6 +247,11 @@ SECTIONS: tuple[Section, ...] = (
                     )
                     for done in done_codes.split()
                 ),
+            ),
+            _multi(
+                "procedures",
+                "spine_surgery hip_surgery knee_surgery nerve_release compartment_release "
+                "other_surgery injections none",
             ),
             _multi(
                 "secondary_injuries",
@@ -290,6 +300,7 @@ class ErrorCode(StrEnum):
     DUPLICATE = "duplicate"
     ONSET_AFTER_AGE = "onset_after_age"
     TOO_LONG = "too_long"
+    REPLACED_ITEM = "replaced_item"
     MALFORMED_JSON = "malformed_json"
 
 
@@ -298,6 +309,10 @@ class ItemError:
     code: ErrorCode
     message: str
 
+
+# Items of an earlier version that this version replaced: answers that still use
+# one are refused with an error naming its replacement (instrument.md, Result).
+REPLACED_ITEMS: dict[str, str] = {"diagnosis_explains": "prior_diagnosis"}
 
 # The key under which a problem with the whole object (not one item) is reported.
 WHOLE_OBJECT = "answers"
@@ -382,6 +397,14 @@ def validate(raw: object) -> dict[str, Any]:
     ... except AnswersInvalid as invalid:
     ...     [error.code.value for error in invalid.errors["onset_age"]]
     ['onset_after_age']
+
+    An item that version 2 replaced is named, with the item that replaced it:
+
+    >>> try:
+    ...     validate({"diagnosis_explains": "yes"})
+    ... except AnswersInvalid as invalid:
+    ...     [(e.code.value, e.message) for e in invalid.errors["diagnosis_explains"]]
+    [('replaced_item', 'was replaced by prior_diagnosis in version 2')]
     """
     if not isinstance(raw, dict):
         problem = ItemError(ErrorCode.NOT_AN_OBJECT, "answers must be a JSON object")
@@ -390,8 +413,13 @@ def validate(raw: object) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for item_id, value in raw.items():
         item = ITEMS.get(item_id) if isinstance(item_id, str) else None
+        if item is None and item_id in REPLACED_ITEMS:
+            message = f"was replaced by {REPLACED_ITEMS[item_id]} in version {INSTRUMENT_VERSION}"
+            errors[item_id] = [ItemError(ErrorCode.REPLACED_ITEM, message)]
+            continue
         if item is None:
-            errors[str(item_id)] = [ItemError(ErrorCode.UNKNOWN_ITEM, "is not an item of v1")]
+            message = f"is not an item of v{INSTRUMENT_VERSION}"
+            errors[str(item_id)] = [ItemError(ErrorCode.UNKNOWN_ITEM, message)]
             continue
         clean_value, problems = _check_item(item, value)
         if problems:

@@ -17,6 +17,9 @@ Every string is lazy and marked for translation, so a second language needs
 no change here. Sources for the wording: the working definition and the survey
 form (Appendix C) of Davis, "Searching for answers on loss of leg coordination
 while running", and McClinton & Heiderscheit, JOSPT 2012;42(8):688-697.
+
+This is the wording of instrument version 2; what version 1 runners read is
+frozen in ``screening/v1/questions.py`` (ask :func:`screening.versions.questions_for`).
 """
 
 from __future__ import annotations
@@ -79,7 +82,7 @@ TEST_RESULTS = {
     "not_done": _("Not done"),
     "normal": _("Done: normal"),
     "abnormal": _("Done: something was found"),
-    # Counted as done (diagnosis_explains is then asked), so said so.
+    # Counted as done (prior_diagnosis is then asked), so said so.
     "unsure": _("Done: result not known"),
 }
 LIMIT_LEVELS = {
@@ -120,9 +123,12 @@ LABELS: dict[str, StrLike] = {
         "Have you had new trouble controlling your bladder or bowel, or numbness around "
         "your groin, bottom or inner thighs?"
     ),
+    # Version 1 gave a dropping or dragging foot as the example: that is what most
+    # runners with this problem feel on every run, and it sent them to emergency
+    # care. The question is about NEW weakness that is there off the run too.
     "sudden_weakness": _(
-        "Has a leg become weak suddenly, or is the weakness getting worse quickly "
-        "(for example, your foot has started to drop or drag)?"
+        "Has a leg become weak in a new way, coming on suddenly or over a few hours or "
+        "days, so that it is weak even when you rest or walk, not only when you run?"
     ),
     "acute_limb": _(
         "After exercise, have you had severe leg pain that does not settle with rest, "
@@ -175,6 +181,7 @@ LABELS: dict[str, StrLike] = {
     "other_activity_triggers": _("Which other activities bring it on?"),
     "tricks": _("Has anything made your running work normally again, even for a short time?"),
     "gym_strength_equal": _("In the gym, can the affected leg lift as much as the other one?"),
+    "gait_video": _("Do you have a video of yourself running that shows the problem?"),
     # course
     "walking": _("Does it affect your walking?"),
     "spread_other": _(
@@ -190,14 +197,17 @@ LABELS: dict[str, StrLike] = {
         "Have you had blurred or double vision, numbness somewhere else, balance problems "
         "in daily life, or slurred speech?"
     ),
+    "family_history": _(
+        "Does one of your parents, brothers, sisters or children have dystonia or "
+        "Parkinson's disease?"
+    ),
     # care
     "exam_ortho": _("Has a physio or orthopaedic doctor examined your leg?"),
     "exam_neuro": _(
         "Has a doctor done a basic check of your nerves (reflexes, strength and feeling)?"
     ),
-    "diagnosis_explains": _(
-        "Has a clinician given you a diagnosis that fully explains the problem with control?"
-    ),
+    "prior_diagnosis": _("What has a doctor or physio told you is causing the problem?"),
+    "procedures": _("Have you had an operation or an injection to treat this problem?"),
     **{test: TEST_TITLES[test] for test in TESTS},
     "secondary_injuries": _("Which injuries have you had since the problem began?"),
     # limits
@@ -215,7 +225,12 @@ LABELS: dict[str, StrLike] = {
 
 HELP_TEXTS: dict[str, StrLike] = {
     "bladder_bowel_saddle": _("Only count changes that are new for you."),
-    "sudden_weakness": _("Over hours or a few days, not slowly over months."),
+    "sudden_weakness": _(
+        "Answer “yes” only if this weakness is new: it came on within minutes, hours or a "
+        "few days, and you notice it when you stand, walk or climb stairs. If the leg "
+        "only goes wrong when you run, answer “no”, however long that has been going on. "
+        "That is what the rest of this questionnaire is about."
+    ),
     "acute_limb": _("Answer “yes” if this is happening now or keeps happening after runs."),
     "age": _("In whole years."),
     "running_years": _("Count the years before the problem began. Use 0 if under one year."),
@@ -241,11 +256,27 @@ HELP_TEXTS: dict[str, StrLike] = {
         "buggy or bouncing a ball. Choose all that apply."
     ),
     "gym_strength_equal": _("For example, on a leg press or doing single-leg squats."),
+    "gait_video": _(
+        "A video helps a doctor see what happens, because the problem often does not show "
+        "in a clinic room. The summary at the end says how to film a useful one."
+    ),
+    "family_history": _(
+        "Some kinds of dystonia and of Parkinson's disease run in families. Choose all that apply."
+    ),
     "exam_ortho": _(
         "“Small findings” means some weakness or tightness was found, but treating it "
         "did not fix the coordination."
     ),
-    "diagnosis_explains": _("“Partly” is fine if a diagnosis explains only some of it."),
+    "prior_diagnosis": _(
+        "Dystonia is a problem with how the brain controls a movement. If a neurologist "
+        "told you that you have runner’s dystonia, task-specific dystonia or focal "
+        "dystonia, choose the second answer. Choose one of the next two if you were told "
+        "about something else, such as a nerve, muscle, tendon or joint problem."
+    ),
+    "procedures": _(
+        "Only count treatments for this problem with control, not for other injuries. "
+        "Choose all that apply."
+    ),
     "secondary_injuries": _("Choose all that apply."),
     "own_words": _("Optional, up to 2000 characters. No names, places or contact details."),
     "what_helped": _("Optional, up to 2000 characters. No names, places or contact details."),
@@ -256,7 +287,7 @@ CONDITION_HINTS: dict[str, StrLike] = {
     "pain_before": _(
         "Only answer this if you have some pain while running or a sharp pain in one spot."
     ),
-    "diagnosis_explains": _("Only answer this if someone has examined you."),
+    "prior_diagnosis": _("Only answer this if someone has examined you or sent you for a test."),
 }
 
 CODE_LABELS: dict[str, dict[str, StrLike]] = {
@@ -280,6 +311,7 @@ CODE_LABELS: dict[str, dict[str, StrLike]] = {
     },
     "onset_activity": {
         "running": _("Running"),
+        "cycling": _("Cycling (riding a bike or an exercise bike)"),
         "walking": _("Walking"),
         "other": _("Something else"),
         "unsure": _("I do not remember"),
@@ -311,6 +343,7 @@ CODE_LABELS: dict[str, dict[str, StrLike]] = {
         "hip_front": _("Front of the hip"),
         "quads": _("Front of the thigh"),
         "hamstrings": _("Back of the thigh"),
+        "knee": _("Knee"),
         "calf": _("Calf"),
         "shin": _("Shin"),
         "ankle": _("Ankle"),
@@ -379,10 +412,33 @@ CODE_LABELS: dict[str, dict[str, StrLike]] = {
         "normal": _("Yes, and it was normal"),
         "abnormal": _("Yes, and something was not normal"),
     },
-    "diagnosis_explains": {
-        "no": _("No"),
-        "partly": _("Partly"),
-        "yes": _("Yes, fully"),
+    # The first two answers meet the working definition's d7; the difference
+    # between "it is dystonia" and "something else explains it" must be plain.
+    "prior_diagnosis": {
+        "none": _("Nothing yet: no one has found a cause"),
+        "dystonia": _("A neurologist said it is dystonia (runner’s dystonia)"),
+        "other_full": _("Something else, not dystonia, and it explains all of the problem"),
+        "other_partial": _(
+            "Something else, not dystonia, but it explains only part of the problem, "
+            "or treating it did not fix the control"
+        ),
+        "unsure": _("I am not sure what they said"),
+    },
+    "procedures": {
+        "spine_surgery": _("An operation on the back"),
+        "hip_surgery": _("An operation on the hip"),
+        "knee_surgery": _("An operation on the knee"),
+        "nerve_release": _("An operation to free a nerve (nerve release)"),
+        "compartment_release": _("An operation to release the leg muscles (fasciotomy)"),
+        "other_surgery": _("Another operation"),
+        "injections": _("Injections, for example Botox or a steroid injection"),
+        "none": _("None"),
+    },
+    "family_history": {
+        "dystonia": _("Yes, dystonia"),
+        "parkinsons": _("Yes, Parkinson's disease"),
+        "none": _("No, neither"),
+        "unsure": _("I do not know"),
     },
     "secondary_injuries": {
         "stress_fracture": _("Stress fracture"),
@@ -402,6 +458,17 @@ CODE_LABELS: dict[str, dict[str, StrLike]] = {
         for scale in SCALE_TITLES
     },
 }
+
+# Shown on the result page to a runner who has no video yet (gait_video = no or
+# not answered): the neurologist rarely sees the problem in the clinic room.
+GAIT_VIDEO_ADVICE: StrLike = _(
+    "How to film a useful video: ask someone to film you running at the pace and on the "
+    "surface that bring the problem on, for example a fast run on the road or on a "
+    "treadmill. Run long enough for it to start. Film from behind and from the side, "
+    "with your whole body and your feet in the picture. Then add a few seconds of "
+    "whatever makes it better for you, such as running backwards, sideways or barefoot "
+    "on grass. Bring the video to your doctor."
+)
 
 # Every yes/no(/not sure) item shares the same words.
 for _item_id, _item in ITEMS.items():

@@ -1,10 +1,13 @@
-"""Scoring of instrument v1: clean answers -> Result.
+"""Scoring of instrument v2: clean answers -> Result.
 
 Every rule of ``shared/instrument.md`` lives here and nowhere else: the web
 pages, the PDF, the API, the admin and the exports read a :class:`Result` and
 never recompute a rule. The module is pure (no database, no clock, no I/O) so
 that a stored submission can be re-scored years later and give the same
-answer for the same ``SCORING_VERSION``.
+answer for the same ``SCORING_VERSION``. Version 1's rules are frozen in
+``screening/v1/scoring.py``; a result issued under either version is rebuilt
+from its stored JSON with :meth:`Result.from_dict`, texts and all, so that it
+is shown as it was issued.
 
 Texts are written for a runner (reading age about 12). They are marked with
 ``gettext_noop`` so that ``makemessages`` collects them; the pages translate
@@ -19,8 +22,9 @@ from enum import StrEnum
 from typing import Any
 
 from screening.instrument import INSTRUMENT_ID, INSTRUMENT_VERSION
+from screening.versions import scoring_for
 
-SCORING_VERSION = "1.0.0"
+SCORING_VERSION = "2.0.0"
 
 Answers = Mapping[str, Any]
 
@@ -66,6 +70,7 @@ class Category(StrEnum):
 
     URGENT_CARE = "urgent_care"
     SEE_NEUROLOGIST = "see_neurologist"
+    KNOWN_DYSTONIA = "known_dystonia"
     NOT_CONSISTENT = "not_consistent"
     OTHER_CAUSES_FIRST = "other_causes_first"
     LLC_CONSISTENT = "llc_consistent"
@@ -122,12 +127,19 @@ def _yes_no(item_id: str, met_when: str) -> Callable[[Answers], Status]:
     return rule
 
 
+# A diagnosed dystonia is not a conventional cause that "explains it away": it
+# is what the working definition points to, so it meets d7 like "none".
+NOT_EXPLAINED_DIAGNOSES = frozenset({"none", "dystonia"})
+
+
 def _d7(a: Answers) -> Status:
     # The definition needs conventional causes ruled out: without a clinician
-    # saying "no", this stays unknown ("partly" or no answer alike).
-    return {"no": Status.MET, "yes": Status.NOT_MET}.get(
-        a.get("diagnosis_explains", ""), Status.UNKNOWN
-    )
+    # naming none (or dystonia), this stays unknown (other_partial, unsure or
+    # no answer alike).
+    prior_diagnosis = a.get("prior_diagnosis")
+    if prior_diagnosis in NOT_EXPLAINED_DIAGNOSES:
+        return Status.MET
+    return Status.NOT_MET if prior_diagnosis == "other_full" else Status.UNKNOWN
 
 
 COMPONENT_RULES: dict[str, Callable[[Answers], Status]] = {
@@ -148,7 +160,7 @@ RULE_INPUTS: dict[str, tuple[str, ...]] = {
     "d4_no_nerve_symptoms": NERVE_ITEMS,
     "d5_no_localized_pain": ("localized_pain",),
     "d6_no_daily_weakness": ("weakness_daily",),
-    "d7_not_explained": ("diagnosis_explains",),
+    "d7_not_explained": ("prior_diagnosis",),
     "c1": ("context", "other_activity_triggers", "walking"),
     "c2": ("running_years", "onset_activity"),
     "c3": ("exam_ortho",),
@@ -202,11 +214,15 @@ def _c1(a: Answers, d3: Status) -> Support:
     return Support.UNCLEAR
 
 
+# A first onset in another activity speaks against c2 ("first onset while running").
+ONSET_NOT_RUNNING = frozenset({"cycling", "walking", "other"})
+
+
 def _c2(a: Answers) -> Support:
     onset_activity = a.get("onset_activity")
     if a.get("running_years", -1) >= 5 and onset_activity == "running":
         return Support.SUPPORTED
-    if onset_activity in ("walking", "other"):
+    if onset_activity in ONSET_NOT_RUNNING:
         return Support.NOT_SUPPORTED
     return Support.UNCLEAR
 
@@ -278,6 +294,60 @@ COMPONENT_TITLES: dict[str, str] = {
 # --- flags ----------------------------------------------------------------------
 
 SPREAD_ACTIVITIES = frozenset({"cycling", "elliptical", "swimming", "aquajogging"})
+# Injections are not among them: the flag is about operations.
+INVASIVE_PROCEDURES = frozenset(
+    {
+        "spine_surgery",
+        "hip_surgery",
+        "knee_surgery",
+        "nerve_release",
+        "compartment_release",
+        "other_surgery",
+    }
+)
+FAMILY_MOVEMENT_DISORDERS = frozenset({"dystonia", "parkinsons"})
+# For a runner whose neurologist diagnosed dystonia, only these prompt flags are
+# new signs that send them back soon; foot onset and spread describe the
+# condition already diagnosed (instrument.md, Category).
+NEW_SIGN_FLAGS = frozenset({"rest_tremor_parkinsonism", "worsening_course", "other_neuro_symptoms"})
+
+# The explanation of spread_other_activities says which answer raised it: a
+# runner whose cycling was affected from the start and who said it has not
+# spread must not read "it has spread" (instrument.md, Flags).
+SPREAD_TEXTS: dict[str, str] = {
+    "spread": gettext_noop(
+        "You said the problem has spread to other activities that used to be fine."
+    ),
+    "triggers": gettext_noop(
+        "The problem also comes on in another activity you named: cycling, the "
+        "elliptical trainer, swimming or running in water. That is not the same as "
+        "spreading: it may have been there from the start."
+    ),
+    "both": gettext_noop(
+        "You said the problem has spread to other activities that used to be fine, and "
+        "it also comes on in cycling, the elliptical trainer, swimming or running in water."
+    ),
+}
+
+
+def _said_spread(a: Answers) -> bool:
+    return a.get("spread_other") == "yes"
+
+
+def _triggered_elsewhere(a: Answers) -> bool:
+    return bool(SPREAD_ACTIVITIES.intersection(a.get("other_activity_triggers") or []))
+
+
+def spread_explanation(a: Answers) -> str:
+    """Why ``spread_other_activities`` was raised, naming the answer that raised it.
+
+    >>> spread_explanation({"spread_other": "no", "other_activity_triggers": ["cycling"]})
+    'The problem also comes on in another activity you named: ...'
+    """
+    said, triggered = _said_spread(a), _triggered_elsewhere(a)
+    if said and triggered:
+        return SPREAD_TEXTS["both"]
+    return SPREAD_TEXTS["spread"] if said else SPREAD_TEXTS["triggers"]
 
 
 @dataclass(frozen=True)
@@ -288,6 +358,12 @@ class FlagRule:
     tests: tuple[str, ...]
     title: str
     reason: str
+    # For a flag that more than one answer can raise and whose explanation
+    # must say which did; None means ``reason`` always.
+    explain: Callable[[Answers], str] | None = None
+
+    def explanation(self, answers: Answers) -> str:
+        return self.explain(answers) if self.explain else self.reason
 
 
 def _is_yes(item_id: str) -> Callable[[Answers], bool]:
@@ -316,10 +392,10 @@ FLAG_RULES: tuple[FlagRule, ...] = (
                 "or spinal cord problem)"
             ),
         ),
-        gettext_noop("Sudden or quickly worsening weakness"),
+        gettext_noop("New weakness of a leg that came on suddenly"),
         gettext_noop(
-            "Weakness or a dropping foot that comes on suddenly or gets worse fast "
-            "needs a doctor the same day."
+            "A leg that has become weak in the last minutes, hours or days, and is weak "
+            "at rest or when walking too, needs a doctor the same day."
         ),
     ),
     FlagRule(
@@ -373,16 +449,11 @@ FLAG_RULES: tuple[FlagRule, ...] = (
     FlagRule(
         "spread_other_activities",
         Severity.PROMPT,
-        lambda a: (
-            a.get("spread_other") == "yes"
-            or bool(SPREAD_ACTIVITIES.intersection(a.get("other_activity_triggers") or []))
-        ),
+        lambda a: _said_spread(a) or _triggered_elsewhere(a),
         (gettext_noop("movement neurologist"),),
-        gettext_noop("Spread to other activities"),
-        gettext_noop(
-            "The problem has spread to other activities such as cycling, the elliptical "
-            "trainer or swimming."
-        ),
+        gettext_noop("Other activities are affected too"),
+        SPREAD_TEXTS["both"],
+        explain=lambda a: spread_explanation(a),
     ),
     FlagRule(
         "worsening_course",
@@ -467,10 +538,20 @@ FLAG_RULES: tuple[FlagRule, ...] = (
     FlagRule(
         "explained_by_diagnosis",
         Severity.EXCLUSION,
-        _is_yes("diagnosis_explains"),
-        (gettext_noop("follow the existing diagnosis"),),
-        gettext_noop("A diagnosis already explains it"),
-        gettext_noop("A clinician's diagnosis already fully explains the coordination problem."),
+        lambda a: a.get("prior_diagnosis") == "other_full",
+        (
+            gettext_noop("follow the existing diagnosis"),
+            gettext_noop(
+                "if the coordination problem persists despite its treatment, a "
+                "movement-disorders opinion"
+            ),
+        ),
+        gettext_noop("Another diagnosis already explains it"),
+        gettext_noop(
+            "A clinician has given a diagnosis other than dystonia that fully explains the "
+            "coordination problem. If the problem stays after that diagnosis has been "
+            "treated, ask for the opinion of a movement-disorders specialist."
+        ),
     ),
     FlagRule(
         "hip_groin_pain",
@@ -481,6 +562,38 @@ FLAG_RULES: tuple[FlagRule, ...] = (
         gettext_noop(
             "Groin or front-of-hip pain can come from a hip joint problem such as a torn "
             "labrum or a hip impingement."
+        ),
+    ),
+    # New flags go last: the database keeps one bit per flag in this order.
+    FlagRule(
+        "invasive_procedures",
+        Severity.DISCUSS,
+        lambda a: bool(INVASIVE_PROCEDURES.intersection(a.get("procedures") or [])),
+        (
+            gettext_noop(
+                "a movement-disorders opinion before any further operation for this problem"
+            ),
+        ),
+        gettext_noop("Operations for this problem"),
+        gettext_noop(
+            "An operation was done for this problem. Many runners with this kind of "
+            "problem had operations that did not fix it before the cause was found, so a "
+            "movement-disorders specialist should see you before any further operation."
+        ),
+    ),
+    FlagRule(
+        "family_movement_disorder",
+        Severity.DISCUSS,
+        lambda a: bool(FAMILY_MOVEMENT_DISORDERS.intersection(a.get("family_history") or [])),
+        (
+            gettext_noop(
+                "tell the neurologist: inherited forms of dystonia and of Parkinson's disease exist"
+            ),
+        ),
+        gettext_noop("Dystonia or Parkinson's disease in the family"),
+        gettext_noop(
+            "A parent, brother, sister or child has dystonia or Parkinson's disease. Some "
+            "forms run in families, so the neurologist will want to know."
         ),
     ),
 )
@@ -546,16 +659,19 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
     ),
     ("d6_no_daily_weakness", "unknown"): gettext_noop("We do not know about daily weakness."),
     ("d7_not_explained", "met"): gettext_noop(
-        "A clinician has looked, and no ordinary diagnosis explains the coordination problem."
+        "No ordinary injury or illness explains the coordination problem: a clinician "
+        "has looked and named none, or a neurologist has said it is dystonia, which is "
+        "what this definition describes."
     ),
     ("d7_not_explained", "not_met"): gettext_noop(
-        "A clinician's diagnosis fully explains the problem. The definition only applies "
-        "when no ordinary diagnosis does."
+        "A clinician has given another diagnosis that fully explains the problem. The "
+        "definition only applies when no ordinary diagnosis does."
     ),
     ("d7_not_explained", "unknown"): gettext_noop(
         "It is not yet known whether an ordinary diagnosis explains it: either no clinician "
-        "has said yet, or a diagnosis explains it only in part. The definition needs a "
-        "clinician to rule out common causes first, so this part stays open."
+        "has said yet, or a diagnosis explains it only in part, or you are not sure what "
+        "was said. The definition needs a clinician to rule out common causes first, so "
+        "this part stays open."
     ),
     ("c1", "supported"): gettext_noop(
         "It comes on mainly when running, your answers name no activity other than "
@@ -573,7 +689,9 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "You ran regularly for five years or more before it began, and first noticed it "
         "while running."
     ),
-    ("c2", "not_supported"): gettext_noop("It first began while walking or doing something else."),
+    ("c2", "not_supported"): gettext_noop(
+        "It first began while cycling, walking or doing something else, not while running."
+    ),
     ("c2", "unclear"): gettext_noop(
         "Fewer than five years of running before it began, or it is not known what you "
         "were doing when you first noticed it."
@@ -651,6 +769,18 @@ CATEGORY_TEXTS: dict[Category, tuple[str, str, str]] = {
             "summary to the visit."
         ),
     ),
+    Category.KNOWN_DYSTONIA: (
+        gettext_noop("Your answers fit the dystonia your neurologist diagnosed"),
+        gettext_noop(
+            "A neurologist has already said this is dystonia. Your answers raise no new "
+            "warning sign, such as shaking at rest, getting worse, or other nervous-system "
+            "symptoms. The summary shows how the problem looks now."
+        ),
+        gettext_noop(
+            "Bring the summary to your next visit with your neurologist, and go back sooner "
+            "if something new starts, such as shaking at rest or the problem getting worse."
+        ),
+    ),
     Category.NOT_CONSISTENT: (
         gettext_noop("Your answers do not match the working definition"),
         gettext_noop(
@@ -700,13 +830,28 @@ CATEGORY_TEXTS: dict[Category, tuple[str, str, str]] = {
 
 @dataclass(frozen=True)
 class Flag:
+    """A raised flag, with the texts it was issued with (kept when stored)."""
+
     code: str
     severity: Severity
     tests: tuple[str, ...]
+    title: str = ""
+    explanation: str = ""
 
     @property
     def rule(self) -> FlagRule:
+        """The current version's rule for this code. To show an issued flag, read
+        ``title`` and ``explanation``, which are the texts it was issued with."""
         return FLAG_RULE_BY_CODE[self.code]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "tests": list(self.tests),
+            "title": self.title,
+            "explanation": self.explanation,
+        }
 
 
 @dataclass(frozen=True)
@@ -736,6 +881,8 @@ class Result:
     criteria: tuple[tuple[str, Support], ...]
     flags: tuple[Flag, ...]
     axis1: Axis1
+    # (component, criterion or "category", text) as issued, in to_dict order.
+    explanation_texts: tuple[tuple[str, str], ...]
     instrument_version: str = INSTRUMENT_VERSION
     scoring_version: str = SCORING_VERSION
 
@@ -749,17 +896,15 @@ class Result:
 
     @property
     def headline(self) -> str:
-        return CATEGORY_TEXTS[self.category][0]
+        return _category_text(self.instrument_version, self.category, 0)
 
     @property
     def next_step(self) -> str:
-        return CATEGORY_TEXTS[self.category][2]
+        return _category_text(self.instrument_version, self.category, 2)
 
     def explanations(self) -> dict[str, str]:
-        texts = {cid: EXPLANATIONS[(cid, status)] for cid, status in self.components}
-        texts.update({cid: EXPLANATIONS[(cid, status)] for cid, status in self.criteria})
-        texts["category"] = CATEGORY_TEXTS[self.category][1]
-        return texts
+        """Why each component, criterion and the category came out as they did."""
+        return dict(self.explanation_texts)
 
     def flags_by_severity(self) -> list[tuple[Severity, list[Flag]]]:
         return [
@@ -783,12 +928,75 @@ class Result:
             "criteria": {cid: status.value for cid, status in self.criteria},
             "criteria_supported": self.criteria_supported,
             "axis1": self.axis1.to_dict(),
-            "flags": [
-                {"code": f.code, "severity": f.severity.value, "tests": list(f.tests)}
-                for f in self.flags
-            ],
+            "flags": [flag.to_dict() for flag in self.flags],
             "explanations": self.explanations(),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Result:
+        """Rebuild a result from its stored JSON (:meth:`to_dict`), of either version.
+
+        The texts come from the JSON, so a result is shown as it was issued. A
+        version 1 result stored before flags carried their texts gets the title
+        and explanation of its own version's rule (``screening/v1``), never the
+        current one. ``Result.from_dict(r.to_dict()) == r`` for a result of this
+        module; for a version 1 result the JSON round-trips:
+        ``Result.from_dict(d).to_dict() == d`` (with the flag texts added).
+
+        :raises ValueError: for JSON that is not a result (a missing key or an
+            unknown code).
+        """
+        try:
+            instrument_version = str(data["instrument_version"])
+            definition = data["definition"]
+            flags = tuple(_flag_from_dict(flag, instrument_version) for flag in data["flags"])
+            return cls(
+                category=Category(data["category"]),
+                pattern=Pattern(data["pattern"]),
+                verdict=Verdict(definition["verdict"]),
+                components=tuple(
+                    (cid, Status(status)) for cid, status in definition["components"].items()
+                ),
+                criteria=tuple((cid, Support(status)) for cid, status in data["criteria"].items()),
+                flags=flags,
+                axis1=Axis1(**data["axis1"]),
+                explanation_texts=tuple(
+                    (key, str(text)) for key, text in data["explanations"].items()
+                ),
+                instrument_version=instrument_version,
+                scoring_version=str(data["scoring_version"]),
+            )
+        except (KeyError, TypeError, AttributeError) as error:
+            raise ValueError(f"not a stored result: {error!r}") from error
+
+
+def _category_text(instrument_version: str, category: Category, index: int) -> str:
+    """One of the (headline, meaning, next step) a result of that version was issued with."""
+    if instrument_version == INSTRUMENT_VERSION:
+        return CATEGORY_TEXTS[category][index]
+    # Enum members of either version are equal to their codes, so the code finds them.
+    text: str = scoring_for(instrument_version).CATEGORY_TEXTS[category.value][index]
+    return text
+
+
+def _flag_from_dict(data: Mapping[str, Any], instrument_version: str) -> Flag:
+    code = str(data["code"])
+    title, explanation = data.get("title"), data.get("explanation")
+    if title is None or explanation is None:
+        rule = (
+            FLAG_RULE_BY_CODE[code]
+            if instrument_version == INSTRUMENT_VERSION
+            else scoring_for(instrument_version).FLAG_RULE_BY_CODE[code]
+        )
+        title = rule.title if title is None else title
+        explanation = rule.reason if explanation is None else explanation
+    return Flag(
+        code=code,
+        severity=Severity(data["severity"]),
+        tests=tuple(str(test) for test in data["tests"]),
+        title=str(title),
+        explanation=str(explanation),
+    )
 
 
 PATTERN_OF_FIRST_REGION = {
@@ -832,13 +1040,33 @@ def _axis1(a: Answers, c1: Support) -> Axis1:
     )
 
 
-def category_for(components: Mapping[str, Status], flags: tuple[Flag, ...]) -> Category:
-    """The first category whose rule applies (``instrument.md``, Category)."""
+def category_for(
+    components: Mapping[str, Status],
+    flags: tuple[Flag, ...],
+    prior_diagnosis: str | None = None,
+) -> Category:
+    """The first category whose rule applies (``instrument.md``, Category).
+
+    For a runner whose neurologist diagnosed dystonia, a prompt flag that
+    describes that condition (foot onset, spread) does not send them to a
+    neurologist soon; only a new sign does:
+
+    >>> foot = Flag("foot_centric_onset", Severity.PROMPT, ())
+    >>> met = dict.fromkeys(COMPONENT_RULES, Status.MET)
+    >>> category_for(met, (foot,), "none").value, category_for(met, (foot,), "dystonia").value
+    ('see_neurologist', 'known_dystonia')
+    """
     severities = {flag.severity for flag in flags}
     if Severity.URGENT in severities:
         return Category.URGENT_CARE
-    if Severity.PROMPT in severities:
+    known_dystonia = prior_diagnosis == "dystonia"
+    prompt = [flag.code for flag in flags if flag.severity is Severity.PROMPT]
+    if known_dystonia:
+        prompt = [code for code in prompt if code in NEW_SIGN_FLAGS]
+    if prompt:
         return Category.SEE_NEUROLOGIST
+    if known_dystonia:
+        return Category.KNOWN_DYSTONIA
     core = ("d1_sensation", "d2_coordination", "d3_running_specific")
     if any(components[cid] is Status.NOT_MET for cid in core):
         return Category.NOT_CONSISTENT
@@ -851,7 +1079,9 @@ def category_for(components: Mapping[str, Status], flags: tuple[Flag, ...]) -> C
 
 def _raised(rules: tuple[FlagRule, ...], answers: Answers) -> tuple[Flag, ...]:
     return tuple(
-        Flag(rule.code, rule.severity, rule.tests) for rule in rules if rule.raised(answers)
+        Flag(rule.code, rule.severity, rule.tests, rule.title, rule.explanation(answers))
+        for rule in rules
+        if rule.raised(answers)
     )
 
 
@@ -873,10 +1103,12 @@ def score(answers: Answers) -> Result:
 
     Worked example: a runner with aching and coordination loss every time, only
     when running, no nerve symptoms, no localized pain, no daily weakness, and
-    a clinician whose diagnosis does not explain it meets d1-d7, so the
-    verdict is ``met``; with no flag raised the category is ``llc_consistent``.
-    Add ``walking: significant`` and the prompt flag ``spread_to_walking``
-    makes it ``see_neurologist`` instead, because flags come first.
+    a clinician who has named no cause (``prior_diagnosis: none``) meets d1-d7,
+    so the verdict is ``met``; with no flag raised the category is
+    ``llc_consistent``. Add ``walking: significant`` and the prompt flag
+    ``spread_to_walking`` makes it ``see_neurologist`` instead, because flags
+    come first. Had a neurologist diagnosed dystonia (``prior_diagnosis:
+    dystonia``), walking would be part of the known condition: ``known_dystonia``.
     """
     components = {cid: rule(answers) for cid, rule in COMPONENT_RULES.items()}
     c1 = _c1(answers, components["d3_running_specific"])
@@ -891,12 +1123,19 @@ def score(answers: Answers) -> Result:
         ("c8", Support.CLINICIAN_ONLY),
     )
     flags = _raised(FLAG_RULES, answers)
+    category = category_for(components, flags, answers.get("prior_diagnosis"))
+    explanation_texts = (
+        *((cid, EXPLANATIONS[(cid, status)]) for cid, status in components.items()),
+        *((cid, EXPLANATIONS[(cid, status)]) for cid, status in criteria),
+        ("category", CATEGORY_TEXTS[category][1]),
+    )
     return Result(
-        category=category_for(components, flags),
+        category=category,
         pattern=PATTERN_OF_FIRST_REGION.get(answers.get("first_region", ""), Pattern.UNKNOWN),
         verdict=definition_verdict(components),
         components=tuple(components.items()),
         criteria=criteria,
         flags=flags,
         axis1=_axis1(answers, c1),
+        explanation_texts=explanation_texts,
     )

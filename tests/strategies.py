@@ -1,7 +1,12 @@
-"""Hypothesis strategies over instrument v1, built from ``instrument.ITEMS``."""
+"""Hypothesis strategies over instrument v2, built from ``instrument.ITEMS``.
+
+``valid_answers(v1.ITEMS)`` draws answers of the frozen version 1 instead, for
+the tests that keep version 1 results readable.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from hypothesis import strategies as st
@@ -10,12 +15,14 @@ from screening.instrument import EXCLUSIVE_CODES, ITEMS, TEXT_MAX_LENGTH, Item, 
 
 
 def value_for(item: Item) -> st.SearchStrategy[Any]:
-    if item.kind is Kind.INT:
+    # Compared by code (==), so that the frozen v1 items, whose Kind is v1's own
+    # enum, are drawn as well.
+    if item.kind == Kind.INT:
         assert item.min is not None and item.max is not None
         return st.integers(item.min, item.max)
-    if item.kind is Kind.ENUM:
+    if item.kind == Kind.ENUM:
         return st.sampled_from(item.codes)
-    if item.kind is Kind.TEXT:
+    if item.kind == Kind.TEXT:
         return st.text(max_size=200)
     plain = [code for code in item.codes if code not in EXCLUSIVE_CODES]
     exclusive = [code for code in item.codes if code in EXCLUSIVE_CODES]
@@ -25,10 +32,10 @@ def value_for(item: Item) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
+def valid_answers(draw: st.DrawFn, items: Mapping[str, Item] = ITEMS) -> dict[str, Any]:
     """Random answers that ``instrument.validate`` accepts (not necessarily cleaned)."""
     answers: dict[str, Any] = {}
-    for item_id, item in ITEMS.items():
+    for item_id, item in items.items():
         if item.required or draw(st.booleans()):
             answers[item_id] = draw(value_for(item))
     if answers["onset_age"] > answers["age"]:
@@ -67,9 +74,14 @@ def invalid_answers(draw: st.DrawFn) -> Any:
                 "onset",
                 "long",
                 "shape",
+                "replaced",
             ]
         )
     )
+    if defect == "replaced":
+        # An item of version 1 that version 2 replaced, with any of its old codes.
+        answers["diagnosis_explains"] = draw(st.sampled_from(["no", "partly", "yes"]))
+        return answers
     if defect == "shape":
         return draw(st.one_of(JSON_SCALARS, st.lists(ANY_JSON, max_size=3)))
     if defect == "unknown":

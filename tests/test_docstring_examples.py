@@ -6,12 +6,12 @@ import pytest
 
 from reviewer import charts, exports, stats
 from runner import journey
-from screening import instrument, scoring
+from screening import instrument, scoring, versions
 from web import ratelimit
 
 
 @pytest.mark.parametrize(
-    "module", [instrument, scoring, exports, ratelimit, stats, journey, charts]
+    "module", [instrument, scoring, versions, exports, ratelimit, stats, journey, charts]
 )
 def test_the_docstring_examples_hold(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

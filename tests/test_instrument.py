@@ -10,6 +10,7 @@ from screening.instrument import (
     ErrorCode,
     drop_hidden,
     parse_json,
+    shown_item_ids,
     validate,
 )
 from tests.strategies import invalid_answers, valid_answers
@@ -26,7 +27,9 @@ def test_it_accepts_the_minimal_answers(minimal_answers):
 
 
 def test_it_holds_every_item_of_the_contract():
-    """instrument.md lists 8 + 8 + 11 + 6 + 9 + 10 items, 18 limits and 2 texts: 72 in all."""
+    """instrument.md v2 lists 8 + 8 + 11 + 7 + 10 + 11 items, 18 limits and 2 texts: 75 in
+    all (v1 had 72: v2 adds gait_video, family_history and procedures, and replaces
+    diagnosis_explains with prior_diagnosis)."""
     assert [s.id for s in SECTIONS] == [
         "about",
         "symptoms",
@@ -37,7 +40,7 @@ def test_it_holds_every_item_of_the_contract():
         "limits",
         "narrative",
     ]
-    assert len(ITEMS) == 8 + 8 + 11 + 6 + 9 + 10 + 18 + 2
+    assert len(ITEMS) == 8 + 8 + 11 + 7 + 10 + 11 + 18 + 2
 
 
 @pytest.mark.parametrize(
@@ -117,20 +120,84 @@ def test_it_keeps_free_text_as_typed(minimal_answers):
         ({"pain_level": 0, "localized_pain": "no", "pain_before": "yes"}, False),
         ({"pain_level": 3, "localized_pain": "no", "pain_before": "yes"}, True),
         ({"pain_level": 0, "localized_pain": "yes", "pain_before": "no"}, True),
-        ({"exam_ortho": "not_examined", "diagnosis_explains": "yes"}, False),
-        ({"exam_neuro": "normal", "diagnosis_explains": "no"}, True),
+        ({"exam_ortho": "not_examined", "prior_diagnosis": "other_full"}, False),
+        ({"exam_neuro": "normal", "prior_diagnosis": "none"}, True),
+        ({"exam_neuro": "normal", "prior_diagnosis": "dystonia"}, True),
+        ({"exam_neuro": "abnormal", "prior_diagnosis": "dystonia"}, True),
+        ({"exam_ortho": "nothing_found", "prior_diagnosis": "none"}, True),
+        ({"exam_ortho": "minor_findings", "prior_diagnosis": "none"}, True),
+        ({"exam_ortho": "clear_cause", "prior_diagnosis": "other_full"}, True),
+        ({"exam_neuro": "not_done", "prior_diagnosis": "dystonia"}, False),
         # A test done means a clinician is involved, even without an examination.
         (
-            {"exam_ortho": "not_examined", "test_mri_spine": "normal", "diagnosis_explains": "no"},
+            {"exam_ortho": "not_examined", "test_mri_spine": "normal", "prior_diagnosis": "none"},
             True,
         ),
-        ({"test_blood": "unsure", "diagnosis_explains": "partly"}, True),
-        ({"test_blood": "not_done", "diagnosis_explains": "yes"}, False),
+        ({"test_blood": "unsure", "prior_diagnosis": "other_partial"}, True),
+        ({"test_compartment_pressure": "abnormal", "prior_diagnosis": "unsure"}, True),
+        ({"test_blood": "not_done", "prior_diagnosis": "other_full"}, False),
+        ({"prior_diagnosis": "none"}, False),
     ],
 )
 def test_it_drops_answers_to_hidden_questions(answers, kept):
-    conditional = "pain_before" if "pain_before" in answers else "diagnosis_explains"
+    conditional = "pain_before" if "pain_before" in answers else "prior_diagnosis"
     assert (conditional in drop_hidden(answers)) is kept
+
+
+@pytest.mark.parametrize("item_id", ["procedures", "family_history", "gait_video"])
+def test_the_new_items_are_always_asked(item_id):
+    """instrument.md puts no condition on them: a runner who has seen no one is asked too."""
+    assert ITEMS[item_id].shown_when == ()
+    assert item_id in shown_item_ids({})
+
+
+@pytest.mark.parametrize("code", ["no", "partly", "yes"])
+def test_it_refuses_the_replaced_item_and_names_its_replacement(minimal_answers, code):
+    """instrument.md v2: diagnosis_explains is invalid; the error names prior_diagnosis."""
+    with pytest.raises(AnswersInvalid) as caught:
+        validate({**minimal_answers, "diagnosis_explains": code})
+    assert list(caught.value.errors) == ["diagnosis_explains"]
+    (error,) = caught.value.errors["diagnosis_explains"]
+    assert error.code is ErrorCode.REPLACED_ITEM
+    assert error.code.value == "replaced_item"
+    assert "prior_diagnosis" in error.message
+
+
+def test_an_unknown_item_is_named_as_not_of_version_2(minimal_answers):
+    with pytest.raises(AnswersInvalid) as caught:
+        validate({**minimal_answers, "favourite_shoe": "x"})
+    assert caught.value.messages() == {"favourite_shoe": ["is not an item of v2"]}
+
+
+@pytest.mark.parametrize(
+    ("change", "item_id", "code"),
+    [
+        ({"onset_activity": "swimming"}, "onset_activity", ErrorCode.UNKNOWN_CODE),
+        ({"regions": ["elbow"]}, "regions", ErrorCode.UNKNOWN_CODE),
+        ({"prior_diagnosis": "yes"}, "prior_diagnosis", ErrorCode.UNKNOWN_CODE),
+        ({"procedures": ["none", "hip_surgery"]}, "procedures", ErrorCode.EXCLUSIVE_MIXED),
+        ({"family_history": ["none", "dystonia"]}, "family_history", ErrorCode.EXCLUSIVE_MIXED),
+        ({"family_history": ["dystonia", "dystonia"]}, "family_history", ErrorCode.DUPLICATE),
+        ({"gait_video": "unsure"}, "gait_video", ErrorCode.UNKNOWN_CODE),
+        ({"procedures": "hip_surgery"}, "procedures", ErrorCode.WRONG_TYPE),
+    ],
+)
+def test_it_names_a_bad_answer_to_a_new_item(minimal_answers, change, item_id, code):
+    assert errors_of({**minimal_answers, **change}) == {item_id: {code}}
+
+
+def test_it_accepts_the_new_codes(minimal_answers):
+    answers = {
+        **minimal_answers,
+        "onset_activity": "cycling",
+        "regions": ["knee"],
+        "exam_neuro": "normal",
+        "prior_diagnosis": "dystonia",
+        "procedures": ["injections", "nerve_release"],
+        "family_history": ["parkinsons"],
+        "gait_video": "yes",
+    }
+    assert validate(answers)["procedures"] == ["nerve_release", "injections"]
 
 
 @settings(max_examples=300)

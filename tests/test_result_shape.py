@@ -1,4 +1,9 @@
-"""Result.to_dict() has exactly the keys and value sets of instrument.md, section Result."""
+"""Result.to_dict() has exactly the keys and value sets of instrument.md, section Result.
+
+Version 2 adds to each flag the texts it was issued with ("title",
+"explanation"): the contract allows keys to be added, none renamed, and a
+stored result must render as issued (``Result.from_dict``).
+"""
 
 from screening.scoring import score
 
@@ -30,8 +35,8 @@ def test_it_has_the_contract_keys(minimal_answers):
     }
     assert (result["instrument"], result["instrument_version"], result["scoring_version"]) == (
         "llc-screen",
-        "1",
-        "1.0.0",
+        "2",
+        "2.0.0",
     )
     assert set(result["definition"]) == {"verdict", "components"}
     assert set(result["definition"]["components"]) == COMPONENTS
@@ -48,6 +53,11 @@ def test_it_has_the_contract_keys(minimal_answers):
             "code": "hip_groin_pain",
             "severity": "discuss",
             "tests": ["hip MR-arthrogram, diagnostic hip injection (labral tear, FAI)"],
+            "title": "Pain in the groin or the front of the hip",
+            "explanation": (
+                "Groin or front-of-hip pain can come from a hip joint problem such as a torn "
+                "labrum or a hip impingement."
+            ),
         }
     ]
     assert set(result["explanations"]) == COMPONENTS | {f"c{i}" for i in range(1, 9)} | {"category"}

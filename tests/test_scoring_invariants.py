@@ -1,15 +1,22 @@
-"""Invariants of score() over random valid answers (Hypothesis)."""
+"""Invariants of score() over random valid answers of instrument v2 (Hypothesis)."""
 
 import json
 import re
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screening.instrument import validate
 from screening.scoring import (
+    CATEGORY_TEXTS,
+    COMPONENT_RULES,
     CRITERIA_IDS,
     EXPLANATIONS,
+    FLAG_RULES,
+    NEW_SIGN_FLAGS,
+    SPREAD_TEXTS,
     Category,
+    Result,
     Severity,
     Support,
     score,
@@ -17,6 +24,7 @@ from screening.scoring import (
 from tests.strategies import valid_answers
 
 EXAMPLES = settings(max_examples=400)
+FEWER = settings(max_examples=200)
 
 
 @EXAMPLES
@@ -71,8 +79,84 @@ def test_scoring_is_a_pure_function(answers):
     assert json.dumps(clean, sort_keys=True) == before
 
 
+@FEWER
+@given(valid_answers())
+def test_known_dystonia_only_when_a_neurologist_diagnosed_dystonia(answers):
+    clean = validate(answers)
+    result = score(clean)
+    if result.category is Category.KNOWN_DYSTONIA:
+        assert clean.get("prior_diagnosis") == "dystonia"
+        assert not any(f.severity in (Severity.URGENT,) for f in result.flags)
+
+
+@FEWER
+@given(valid_answers(), st.data())
+def test_a_diagnosed_runner_sees_a_neurologist_soon_only_for_a_new_sign(answers, data):
+    """prior_diagnosis = dystonia: see_neurologist iff one of the three new-sign flags is
+    raised and no urgent one; otherwise known_dystonia."""
+    answers["exam_neuro"] = "normal"  # prior_diagnosis is asked of a runner who was examined
+    answers["prior_diagnosis"] = "dystonia"
+    result = score(validate(answers))
+    codes = set(result.flag_codes)
+    if any(f.severity is Severity.URGENT for f in result.flags):
+        assert result.category is Category.URGENT_CARE
+    elif codes & NEW_SIGN_FLAGS:
+        assert result.category is Category.SEE_NEUROLOGIST
+    else:
+        assert result.category is Category.KNOWN_DYSTONIA
+
+
+@FEWER
+@given(valid_answers())
+def test_without_a_dystonia_diagnosis_any_prompt_flag_sees_a_neurologist(answers):
+    clean = validate(answers)
+    result = score(clean)
+    severities = {f.severity for f in result.flags}
+    if clean.get("prior_diagnosis") != "dystonia" and Severity.URGENT not in severities:
+        assert (Severity.PROMPT in severities) == (result.category is Category.SEE_NEUROLOGIST)
+
+
+@FEWER
+@given(valid_answers())
+def test_every_component_is_reported_once(answers):
+    result = score(validate(answers))
+    assert [cid for cid, _ in result.components] == list(COMPONENT_RULES)
+    explained = list(result.explanations())
+    assert explained == [*COMPONENT_RULES, *CRITERIA_IDS, "category"]
+
+
+@EXAMPLES
+@given(valid_answers())
+def test_from_dict_rebuilds_the_result_it_was_given(answers):
+    result = score(validate(answers))
+    as_json = json.loads(json.dumps(result.to_dict()))
+    assert Result.from_dict(as_json) == result
+    assert Result.from_dict(as_json).to_dict() == result.to_dict()
+
+
+@FEWER
+@given(valid_answers())
+def test_every_flag_carries_its_title_and_explanation(answers):
+    for flag in score(validate(answers)).flags:
+        assert flag.title == flag.rule.title
+        if flag.code == "spread_other_activities":
+            assert flag.explanation in SPREAD_TEXTS.values()
+        else:
+            assert flag.explanation == flag.rule.reason
+
+
+def _all_texts():
+    yield from EXPLANATIONS.values()
+    for texts in CATEGORY_TEXTS.values():
+        yield from texts
+    for rule in FLAG_RULES:
+        yield rule.title
+        yield rule.reason
+    yield from SPREAD_TEXTS.values()
+
+
 def test_no_text_gives_a_probability_or_a_diagnosis():
     """Clinical safety: no percentages, no "you have", no "diagnosed with"."""
-    for text in EXPLANATIONS.values():
+    for text in _all_texts():
         assert not re.search(r"\d\s*%|percent|probab|likelihood", text, re.I), text
         assert not re.search(r"\byou have\b|diagnosed with", text, re.I), text
