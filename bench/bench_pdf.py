@@ -99,7 +99,7 @@ def maximal_answers() -> dict:
         "course": "worsening",
         "exam_ortho": "minor_findings",
         "exam_neuro": "abnormal",
-        "diagnosis_explains": "yes",
+        "prior_diagnosis": "other_full",
         "secondary_injuries": [c for c in items["secondary_injuries"].codes if c != "none"],
         "own_words": ("After twenty minutes my left foot turns in and the toes curl. " * 40)[:2000],
         "what_helped": ("Running backwards for a minute resets it; grass beats the track. " * 40)[

@@ -273,6 +273,9 @@ SESSION_COOKIE_HTTPONLY = True
 # Sessions stay in the database (the one store of state) and are read through
 # the shared cache, so most requests skip one database query.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# A one-time notice to a runner lives in a signed cookie in their own browser,
+# never in a server-side session row (see runner.views on what a session would keep).
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=1)
 # Staff sessions end with the browser as well as after SESSION_COOKIE_AGE.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from screening import versions
 from screening.access import hash_code
 from screening.instrument import (
     ITEMS,
@@ -132,6 +133,20 @@ def start_draft() -> tuple[Draft, str]:
     return Draft.objects.create(code_hash=hash_code(code)), code
 
 
+def carry_over(draft: Draft) -> tuple[str, ...]:
+    """Bring a draft started under an earlier instrument version to the current one.
+
+    Returns the items that are new to its runner (empty when the draft is
+    current), so that the page saved next can say so, once: the draft is
+    current from this save on.
+    """
+    if draft.instrument_version == versions.CURRENT_VERSION:
+        return ()
+    draft.answers = versions.carry_over_v1_answers(draft.answers)
+    draft.instrument_version = versions.CURRENT_VERSION
+    return versions.NEW_SINCE_V1
+
+
 def save_step(draft: Draft, step_id: str, step_answers: Mapping[str, Any]) -> Draft | None:
     """Replace the answers of one step, clear what became hidden, and mark it saved.
 
@@ -148,7 +163,7 @@ def save_step(draft: Draft, step_id: str, step_answers: Mapping[str, Any]) -> Dr
     if step_id not in draft.completed_steps:
         draft.completed_steps = [*draft.completed_steps, step_id]
     draft.updated_on = today()
-    fields = ("answers", "completed_steps", "updated_on")
+    fields = ("answers", "completed_steps", "updated_on", "instrument_version")
     saved = Draft.objects.filter(pk=draft.pk).update(**{f: getattr(draft, f) for f in fields})
     return draft if saved else None
 

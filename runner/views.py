@@ -13,6 +13,7 @@ from typing import Any
 
 from crispy_forms.utils import render_crispy_form
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -70,9 +71,17 @@ def linked_hash(request: HttpRequest) -> str | None:
     return access.hash_code(code) if code else None
 
 
-def _draft(request: HttpRequest) -> Draft | None:
+def _draft_carried_over(request: HttpRequest) -> tuple[Draft | None, tuple[str, ...]]:
+    """The draft this browser opens, at the current instrument version, and the
+    items new to its runner if it was started under an earlier one (carried over
+    in memory here; the next save stores it)."""
     code_hash = linked_hash(request)
-    return access.live_draft(code_hash) if code_hash else None
+    draft = access.live_draft(code_hash) if code_hash else None
+    return draft, journey.carry_over(draft) if draft is not None else ()
+
+
+def _draft(request: HttpRequest) -> Draft | None:
+    return _draft_carried_over(request)[0]
 
 
 def _submission(request: HttpRequest) -> Submission | None:
@@ -299,7 +308,7 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
     if old_tab is not None:
         # Saving would mix two runs' answers.
         return _not_saved(request, step_id, OTHER_SCREENING, to_review=to_review, mark=old_tab)
-    draft = _draft(request)
+    draft, new_items = _draft_carried_over(request)
     if draft is None:
         # A finished screening stays linked; a new one begins with "Start" (/start/).
         if _submission(request) is not None:
@@ -362,6 +371,9 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         if _submission(request) is not None:
             return _not_saved(request, step_id, ALREADY_SENT, to_review=to_review)
         return _draft_gone(request, step_id, to_review=to_review)
+    if new_items:
+        # Said once: the draft is stored at the current version from this save on.
+        messages.info(request, questions.new_questions_notice(new_items))
     response = HttpResponseRedirect(_after_step(draft, step_id, to_review=to_review))
     if new_code:
         _remember_first_page(response, request, new_code)

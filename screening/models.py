@@ -1,9 +1,12 @@
 """What is stored: drafts in progress and finished submissions.
 
 Nothing here identifies a person: no name, contact, IP address, user agent or
-time of day. Dates are kept to the day. The result fields are copied from
-``scoring.score()`` by :meth:`Submission.record` and never computed anywhere
-else; they exist so that the reviewer's filters can use indexes.
+time of day. Dates are kept to the day. A submission keeps the result exactly
+as it was issued (``issued_result``, the contract's result JSON): pages, the
+PDF and exports read it back, so a result is never silently re-scored when the
+rules change. The other result fields are copied from it by
+:meth:`Submission.fields_from`; they exist so that the reviewer's filters can
+use indexes.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
-from screening import scoring
+from screening import scoring, versions
 from screening.instrument import INSTRUMENT_VERSION, LIMIT_ACTIVITIES
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type.
@@ -113,6 +116,9 @@ class Submission(models.Model):
     answers = models.JSONField()
     instrument_version = models.CharField(max_length=8)
     scoring_version = models.CharField(max_length=16)
+    # The result JSON as it was issued (scoring.Result.to_dict()), under the
+    # instrument and scoring versions above.
+    issued_result = models.JSONField()
     category = models.CharField(max_length=32, db_index=True)
     pattern = models.CharField(max_length=16, db_index=True)
     criteria_supported = models.PositiveSmallIntegerField(db_index=True)
@@ -153,13 +159,20 @@ class Submission(models.Model):
         return super().delete(*args, **kwargs)
 
     @classmethod
-    def fields_from(cls, answers: dict[str, Any]) -> dict[str, Any]:
-        """The stored result fields for clean answers, all read off ``score()``."""
-        result = scoring.score(answers)
+    def fields_from(
+        cls, answers: dict[str, Any], *, instrument_version: str = versions.CURRENT_VERSION
+    ) -> dict[str, Any]:
+        """The stored result fields for clean answers, all read off ``score()``.
+
+        New submissions are scored under the current version; an older version
+        is asked for only by demo data and tests that stand in for old rows.
+        """
+        result = versions.scoring_for(instrument_version).score(answers)
         return {
             "answers": answers,
             "instrument_version": result.instrument_version,
             "scoring_version": result.scoring_version,
+            "issued_result": result.to_dict(),
             "category": result.category.value,
             "pattern": result.pattern.value,
             "criteria_supported": result.criteria_supported,
@@ -176,7 +189,8 @@ class Submission(models.Model):
         }
 
     def result(self) -> scoring.Result:
-        return scoring.score(self.answers)
+        """The result as it was issued, whatever the rules are now."""
+        return scoring.Result.from_dict(self.issued_result)
 
 
 class AuditEntry(models.Model):

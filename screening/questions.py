@@ -516,6 +516,19 @@ STATUS_LABELS: dict[str, StrLike] = {
 }
 
 
+def new_questions_notice(item_ids: tuple[str, ...]) -> str:
+    """What a runner who started under an earlier version is told, once, on their next save."""
+    from django.utils.translation import gettext
+
+    asked = "; ".join(f"\u201c{label(item_id)}\u201d" for item_id in item_ids)
+    return gettext(
+        "We improved the questionnaire since you started. Your answers are kept. "
+        "These questions are new, so please answer them when you reach them: %(questions)s. "
+        "The question about an earlier diagnosis now asks whether a neurologist "
+        "said it is dystonia."
+    ) % {"questions": asked}
+
+
 def label(item_id: str) -> StrLike:
     """The question as the runner reads it."""
     return LABELS[item_id]

@@ -49,3 +49,25 @@ def scoring_for(version: str) -> ModuleType:
 def questions_for(version: str) -> ModuleType:
     """The wording (labels, code labels, help texts) of an instrument version."""
     return _module(version, "questions")
+
+
+# How a draft started under version 1 and not yet sent carries over: the one
+# item version 2 replaced, with its answers mapped (instrument.md, "What changed
+# from version 1"), and the items a version 1 runner has not been asked yet.
+DIAGNOSIS_V1_TO_V2 = {"no": "none", "yes": "other_full", "partly": "other_partial"}
+NEW_SINCE_V1 = ("prior_diagnosis", "procedures", "family_history", "gait_video")
+
+
+def carry_over_v1_answers(answers: dict[str, object]) -> dict[str, object]:
+    """Version 1 draft answers as version 2 answers.
+
+    >>> carry_over_v1_answers({"age": 40, "diagnosis_explains": "partly"})
+    {'age': 40, 'prior_diagnosis': 'other_partial'}
+    >>> carry_over_v1_answers({"age": 40})
+    {'age': 40}
+    """
+    carried = {k: v for k, v in answers.items() if k != "diagnosis_explains"}
+    old = answers.get("diagnosis_explains")
+    if isinstance(old, str) and old in DIAGNOSIS_V1_TO_V2:
+        carried["prior_diagnosis"] = DIAGNOSIS_V1_TO_V2[old]
+    return carried

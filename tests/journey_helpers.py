@@ -35,7 +35,7 @@ STEP_POSTS: dict[str, dict[str, Any]] = {
     },
     "triggers": {"tricks": ["backwards", "trails"]},
     "course": {"walking": "none", "rest_tremor": "no"},
-    "care": {"exam_ortho": "nothing_found", "exam_neuro": "normal", "diagnosis_explains": "no"},
+    "care": {"exam_ortho": "nothing_found", "exam_neuro": "normal", "prior_diagnosis": "none"},
     "limits": {"worst_easy_road": "limited", "typical_easy_road": "no_limit"},
     "narrative": {"own_words": "My right leg <b>flops</b> after 5 km."},
 }
@@ -69,7 +69,7 @@ EXPECTED_ANSWERS: dict[str, Any] = {
     "rest_tremor": "no",
     "exam_ortho": "nothing_found",
     "exam_neuro": "normal",
-    "diagnosis_explains": "no",
+    "prior_diagnosis": "none",
     "worst_easy_road": "limited",
     "typical_easy_road": "no_limit",
     "own_words": "My right leg <b>flops</b> after 5 km.",

@@ -29,9 +29,9 @@ def test_it_stores_nothing(client, minimal_answers):
 
 @pytest.mark.django_db
 def test_an_answer_the_form_would_not_ask_is_scored_as_given(client, minimal_answers):
-    """instrument.md scores d7 from diagnosis_explains alone; the web form asks it
+    """instrument.md scores d7 from prior_diagnosis alone; the web form asks it
     only after an examination or a test, but the API takes the answers as sent."""
-    unseen = {**minimal_answers, "diagnosis_explains": "no"}
+    unseen = {**minimal_answers, "prior_diagnosis": "none"}
     result = post(client, unseen).json()
     assert result["definition"]["components"]["d7_not_explained"] == "met"
     assert result == score(unseen).to_dict()

@@ -55,7 +55,7 @@ VIGNETTES = {
         answers(
             exam_ortho="nothing_found",
             exam_neuro="normal",
-            diagnosis_explains="no",
+            prior_diagnosis="none",
             tricks=["trails", "backwards"],
             muscles_pull="yes",
             **{f"worst_{a}": "limited" for a in LIMIT_ACTIVITIES[:4]},
@@ -244,17 +244,17 @@ def test_it_leaves_out_questions_that_were_hidden_or_not_answered():
     assert flat(label("pain_level")) in appendix
     assert flat(label("pain_before")) not in appendix
     assert flat(label("weekly_km")) not in appendix  # never answered
-    assert flat(label("diagnosis_explains")) not in appendix  # hidden: no examination
+    assert flat(label("prior_diagnosis")) not in appendix  # hidden: no examination
 
 
 def test_the_d7_row_says_a_hidden_question_was_not_asked():
-    """diagnosis_explains is asked only after an examination or a test; without one
+    """prior_diagnosis is asked only after an examination or a test; without one
     the d7 row must not suggest that the runner skipped it."""
     from screening.questions import label
 
     text = pdf_text(report.render_pdf(answers(), on=DAY))
     d7 = text.split("d7", 1)[1].split("Criteria for runner", 1)[0]
-    assert f"{flat(label('diagnosis_explains'))} not asked" in d7
+    assert f"{flat(label('prior_diagnosis'))} not asked" in d7
     assert "not answered" not in d7
 
 
@@ -300,12 +300,12 @@ def test_no_answer_is_set_apart_from_an_answer_and_explained_in_the_key():
 
 
 def test_a_rule_row_says_when_its_answer_was_one_the_form_would_not_ask():
-    """Answers sent to the API or `screen` may hold diagnosis_explains without an
+    """Answers sent to the API or `screen` may hold prior_diagnosis without an
     examination or a test: scored as given, but not passed off as the runner's."""
-    text = flat(pdf_text(report.render_pdf(answers(diagnosis_explains="no"), on=DAY)))
+    text = flat(pdf_text(report.render_pdf(answers(prior_diagnosis="none"), on=DAY)))
     d7 = text.split("d7", 1)[1].split("Criteria for runner", 1)[0]
     assert "No (given, though the form would not have asked it)" in d7
-    examined = answers(exam_neuro="normal", diagnosis_explains="no")
+    examined = answers(exam_neuro="normal", prior_diagnosis="none")
     assert "would not have asked" not in flat(pdf_text(report.render_pdf(examined, on=DAY)))
 
 

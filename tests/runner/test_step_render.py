@@ -35,7 +35,7 @@ def test_the_remembered_form_holds_no_answer_of_an_earlier_runner():
 
 
 def test_the_asked_fields_follow_answers_of_other_steps():
-    """diagnosis_explains (care) depends on the care step's own answers, so it is
+    """prior_diagnosis (care) depends on the care step's own answers, so it is
     always sent; pain_before depends on its own step too. A form built from saved
     answers asks exactly StepForm.asked_fields(saved), the key of the memo."""
     for step_id, form_class in FORMS.items():
