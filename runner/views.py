@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from runner import journey
 from runner.forms import FORMS, ConsentForm, OptionalCodeForm, ResumeForm, StepForm
-from screening import access, questions
+from screening import access, questions, versions
 from screening.instrument import INSTRUMENT_VERSION, ITEMS, URGENT_ITEM_IDS, Kind
 from screening.models import Draft, Submission
 from screening.scoring import (
@@ -650,8 +650,9 @@ def result_context(result: Result) -> dict[str, Any]:
                 "severity": severity.value,
                 "flags": [
                     {
-                        "title": _(flag.rule.title),
-                        "reason": _(flag.rule.reason),
+                        # The texts the flag was issued with, whatever the rules are now.
+                        "title": _(flag.title),
+                        "reason": _(flag.explanation),
                         "tests": [_(test) for test in flag.tests],
                     }
                     for flag in flags
@@ -698,6 +699,11 @@ def result(request: HttpRequest) -> HttpResponse:
         },
         "code": _shown_code(request),
         "keep_days": access.KEEP_DAYS,
+        # Asked from version 2 on: a video shows the doctor what the clinic cannot.
+        "gait_video_asked": "gait_video"
+        in versions.instrument_for(submission.instrument_version).ITEMS,
+        "gait_video": submission.answers.get("gait_video"),
+        "gait_video_advice": questions.GAIT_VIDEO_ADVICE,
     }
     return render(request, "runner/result.html", context)
 

@@ -1,0 +1,47 @@
+"""Submissions stored before version 2 keep the result they were issued."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from screening.models import Submission
+from screening.v1 import scoring as scoring_v1
+from tests.journey_helpers import link_browser
+
+BEFORE = [("screening", "0005_flag_bit_statistics")]
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "v1"
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_stored_before_the_upgrade_get_their_version_1_result(client):
+    """A row stored under version 1 (the marathoner of seed 003) gets, after the
+    upgrade, exactly the result version 1 gave it, and its result page shows it."""
+    answers = json.loads((EXAMPLES / "v3_marathoner_runners_dystonia.json").read_text())
+    issued = scoring_v1.score(answers)
+    old_apps = migrate(BEFORE)
+    fields = Submission.fields_from(answers, instrument_version="1")
+    del fields["issued_result"]  # the column does not exist yet
+    row = old_apps.get_model("screening", "Submission").objects.create(**fields)
+
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    submission = Submission.objects.get(pk=row.pk)
+    assert submission.issued_result == issued.to_dict()
+    assert submission.instrument_version == "1"
+    assert submission.scoring_version == "1.0.0"
+    assert submission.result().category.value == issued.category.value == submission.category
+    link_browser(client, submission)
+    page = client.get("/result/").content.decode()
+    assert str(issued.headline) in page
