@@ -16,7 +16,7 @@ from screening.scoring import (
     onset_age_band,
     score,
 )
-from tests.test_result_shape import COMPONENTS
+from tests.screening.test_result_shape import COMPONENTS
 
 
 def scored(base: dict, **change):

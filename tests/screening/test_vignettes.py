@@ -26,12 +26,12 @@ from screening import versions
 from screening.instrument import validate
 from screening.scoring import SPREAD_TEXTS, score
 
-HERE = Path(__file__).parent
-EXAMPLES = HERE.parent / "examples"
-VIGNETTES = json.loads((HERE / "vignettes.json").read_text())
+TESTS = Path(__file__).resolve().parents[1]
+EXAMPLES = TESTS.parent / "examples"
+VIGNETTES = json.loads((TESTS / "vignettes.json").read_text())
 V1_NAMES = sorted(name for name, v in VIGNETTES.items() if v["instrument_version"] == "1")
 V2_NAMES = sorted(name for name, v in VIGNETTES.items() if v["instrument_version"] == "2")
-DIAGNOSIS_V1_TO_V2 = {"no": "none", "partly": "other_partial", "yes": "other_full"}
+DIAGNOSIS_V1_TO_V2 = versions.DIAGNOSIS_V1_TO_V2
 
 
 def scored(name):
