@@ -63,10 +63,13 @@ SOLE_BULGE = 14  # how far the rounded end of the toes and of the heel reaches b
 # (height, distance of the leg's centre line from the middle of the view)
 CENTRE_LINE = ((30, 26), (200, 22), (400, 25))
 
-# region code -> (view, top, bottom)
+# region code -> (view, top, bottom). Together the slices of each view cover the
+# leg from hip to sole; ``knee`` (instrument version 2) is the band between thigh
+# and shin, in both views, which version 1 drew unmarked.
 REGION_SLICES: dict[str, tuple[tuple[str, float, float], ...]] = {
     "hip_front": (("front", 30, 85),),
     "quads": (("front", 85, 200),),
+    "knee": (("front", 200, 232), ("back", 200, 232)),
     "shin": (("front", 232, 335),),
     "toes": (("front", 385, 400),),
     "glutes": (("back", 30, 95),),
@@ -75,11 +78,9 @@ REGION_SLICES: dict[str, tuple[tuple[str, float, float], ...]] = {
     "ankle": (("front", 335, 358), ("back", 335, 358)),
     "foot": (("front", 358, 385), ("back", 358, 400)),
 }
-# Unmarked parts of the silhouette, so the legs are always drawn whole.
-PLAIN_SLICES = (
-    ("front", 200, 232),
-    ("back", 200, 232),
-)
+# Unmarked parts of the silhouette that no region names, so the legs are always
+# drawn whole (none since ``knee`` took the band between thigh and shin).
+PLAIN_SLICES: tuple[tuple[str, float, float], ...] = ()
 # first_region code -> the heights its heavy outline spans
 FIRST_REGION_SPANS = {
     "hip_thigh": (30, 200),

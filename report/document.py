@@ -3,7 +3,14 @@
 Three entry points produce the same document for the same answers: the
 runner's result page (``report_views.submission_pdf``, a stored submission),
 ``POST /api/v1/report`` and ``manage.py screen FILE --pdf OUT.pdf`` (both
-unsaved). The document depends only on ``(answers, reference, on, paper)``:
+unsaved). The document depends only on ``(answers, result, instrument version,
+reference, on, paper)``:
+
+* the result and the instrument version: a stored submission prints its result
+  as it was issued (``Submission.result()``) with its own version's wording of
+  questions, answers and rule titles (``screening.versions``), never a new
+  scoring of its answers; an unsaved render scores the answers under the current
+  version (:func:`result_for`), the one place the report calls ``score()``.
 
 * ``on`` is the day printed in the header and written as the PDF's creation
   and modification date. A stored submission uses its ``created_on``; the API
@@ -15,8 +22,8 @@ unsaved). The document depends only on ``(answers, reference, on, paper)``:
   reference and date, never in content. Tests compare the extracted text with
   the reference and date masked, and the embedded ``screening.json``.
 
-Nothing here recomputes a rule: every status, flag and text comes from
-``scoring.score()``.
+Nothing here recomputes a rule: every status, flag and text comes from the
+result (its flags carry the title, explanation and tests they were issued with).
 
 Security: WeasyPrint only ever fetches through :class:`StaticOnlyFetcher`,
 which serves files under ``static/report/`` (resolved, so neither ``..`` nor a
@@ -29,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import hashlib
 import json
@@ -37,6 +45,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -51,9 +60,9 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from report import bodymap
-from screening import fhir, instrument, questions, scoring
-from screening.instrument import INSTRUMENT_ID
+from screening import fhir, scoring, versions
 from screening.models import pdf_cache_key
+from screening.versions import CURRENT_VERSION
 
 # Bump when the document's content or layout changes: a cached PDF of another
 # version is rendered again. 1.1: "not asked" for a question its conditions hid;
@@ -69,8 +78,10 @@ from screening.models import pdf_cache_key
 # planned procedures gives the sources' finding as it is (the coordination changed
 # after surgery for some runners and not for others); llc_consistent's and
 # other_causes_first's texts say only what their rules say. 1.5: the weekly
-# distance in miles as well as km.
-REPORT_VERSION = "1.5"
+# distance in miles as well as km. 1.6: a stored submission printed from its result
+# as issued, in its own instrument version's wording; category known_dystonia; the
+# knee on the body map.
+REPORT_VERSION = "1.6"
 
 # Tagged PDF/UA-1 (see ``render_pdf`` for why not PDF/A-3).
 PDF_VARIANT = "pdf/ua-1"
@@ -123,22 +134,59 @@ class StaticOnlyFetcher(URLFetcher):
 
 
 # --- question wording -----------------------------------------------------------
-# The report words questions and answers exactly as the form did (screening.questions).
+# The report words questions and answers exactly as the form did when the runner
+# answered: in the wording of the submission's instrument version.
 
 
-def item_label(item_id: str) -> str:
-    return str(questions.label(item_id))
+@dataclass(frozen=True)
+class Edition:
+    """One instrument version as the report reads it (``screening.versions``): its
+    items (``instrument``), their wording (``questions``) and its rule titles and
+    inputs (``scoring``: COMPONENT_TITLES, CRITERION_TITLES, RULE_INPUTS)."""
+
+    version: str
+    instrument: ModuleType
+    questions: ModuleType
+    scoring: ModuleType
+
+    def item_label(self, item_id: str) -> str:
+        return str(self.questions.label(item_id))
+
+    def code_label(self, item_id: str, code: str) -> str:
+        return str(self.questions.code_label(item_id, code))
+
+    def section_title(self, section_id: str) -> str:
+        return str(self.questions.STEP_TITLES[section_id])
+
+    def answer_text(self, item_id: str, value: Any) -> str:
+        return str(self.questions.answer_text(item_id, value))
 
 
-def code_label(item_id: str, code: str) -> str:
-    return str(questions.code_label(item_id, code))
+@functools.cache
+def edition_of(version: str) -> Edition:
+    """:raises versions.UnknownVersion: for a version this code base does not define."""
+    return Edition(
+        version,
+        versions.instrument_for(version),
+        versions.questions_for(version),
+        versions.scoring_for(version),
+    )
 
 
-def section_title(section_id: str) -> str:
-    return str(questions.STEP_TITLES[section_id])
+def item_label(item_id: str, version: str = CURRENT_VERSION) -> str:
+    return edition_of(version).item_label(item_id)
 
 
-answer_text = questions.answer_text
+def code_label(item_id: str, code: str, version: str = CURRENT_VERSION) -> str:
+    return edition_of(version).code_label(item_id, code)
+
+
+def section_title(section_id: str, version: str = CURRENT_VERSION) -> str:
+    return edition_of(version).section_title(section_id)
+
+
+def answer_text(item_id: str, value: Any, version: str = CURRENT_VERSION) -> str:
+    return edition_of(version).answer_text(item_id, value)
 
 
 # --- the view model ---------------------------------------------------------------
@@ -217,13 +265,21 @@ AXIS1_WORDS = {
     "reported)",
     "unknown": "Not determined from the answers",
 }
-AXIS1_SOURCES = {
+# axis I key -> the items it is read from; None: c1's inputs (RULE_INPUTS of the
+# submission's version), since variability is read as c1 reads it.
+AXIS1_SOURCES: dict[str, tuple[str, ...] | None] = {
     "age_at_onset": ("onset_age",),
     "body_distribution": ("side",),
     "course": ("course",),
-    "variability": scoring.RULE_INPUTS["c1"],
+    "variability": None,
     "associated_features": ("rest_tremor", "parkinsonism", "other_neuro"),
 }
+
+
+def axis1_sources(key: str, version: str = CURRENT_VERSION) -> tuple[str, ...]:
+    return AXIS1_SOURCES[key] or tuple(edition_of(version).scoring.RULE_INPUTS["c1"])
+
+
 ACTIVITY_LABELS = {
     "easy_trails": "Easy run, trails",
     "easy_road": "Easy run, road",
@@ -268,6 +324,22 @@ CLINICIAN_TEXTS: dict[scoring.Category, tuple[str, str, str]] = {
             "neurologist's review, ideally by a movement-disorders specialist."
         ),
         gettext_noop("Neurological review soon, ideally movement disorders."),
+    ),
+    # Version 2 only: prior_diagnosis = dystonia, and no urgent flag nor any of the
+    # prompt flags that would be new for that diagnosis (instrument.md, Category).
+    scoring.Category.KNOWN_DYSTONIA: (
+        gettext_noop("Runner's dystonia already diagnosed by a neurologist; no new warning sign"),
+        gettext_noop(
+            "The runner reports that a neurologist diagnosed runner's dystonia (task-specific "
+            "or focal dystonia). No urgent flag was raised, and none of the signs that would "
+            "be new for that diagnosis: rest tremor or parkinsonism, a worsening course, or "
+            "neurological symptoms beyond the legs. Foot onset and spread, where listed below, "
+            "are features of the condition already diagnosed."
+        ),
+        gettext_noop(
+            "Follow-up with the treating neurologist; this summary shows how the problem "
+            "presents now."
+        ),
     ),
     scoring.Category.NOT_CONSISTENT: (
         gettext_noop("The answers do not match the working definition"),
@@ -357,34 +429,41 @@ class AnswerLine:
         return f"{self.question.removesuffix('.')}:"
 
 
-def _answer_text_or_why_not(item_id: str, answers: Mapping[str, Any], shown: bool) -> str:
+def _answer_text_or_why_not(
+    edition: Edition, item_id: str, answers: Mapping[str, Any], shown: bool
+) -> str:
     if item_id in answers:
-        text = answer_text(item_id, answers[item_id])
+        text = edition.answer_text(item_id, answers[item_id])
         # Only answers sent to the API or the command line can do this: scored as
         # given (instrument.md), but the clinician should know no runner saw it
-        # asked (for diagnosis_explains: no examination or test was reported).
+        # asked (for prior_diagnosis: no examination or test was reported).
         return text if shown else f"{text} {_('(given, though the form would not have asked it)')}"
     # A question its conditions kept from the runner was never skipped by them.
     return _("not answered") if shown else _("not asked")
 
 
-def _answer_lines(answers: Mapping[str, Any], item_ids: tuple[str, ...]) -> list[AnswerLine]:
+def _answer_lines(
+    edition: Edition, answers: Mapping[str, Any], item_ids: Sequence[str]
+) -> list[AnswerLine]:
     lines = []
     for item_id in item_ids:
-        shown = instrument.ITEMS[item_id].is_shown(answers)
-        text = _answer_text_or_why_not(item_id, answers, shown)
+        shown = edition.instrument.ITEMS[item_id].is_shown(answers)
+        text = _answer_text_or_why_not(edition, item_id, answers, shown)
         lines.append(
-            AnswerLine(item_id, item_label(item_id), text, given=item_id in answers, shown=shown)
+            AnswerLine(
+                item_id, edition.item_label(item_id), text, given=item_id in answers, shown=shown
+            )
         )
     return lines
 
 
-def _shown_answers(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _shown_answers(edition: Edition, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The appendix: answered, shown items in the form's steps and order.
 
     The form asks the urgent questions first, on a step of their own, so the
     appendix does too; every other item stays in its instrument section.
     """
+    instrument = edition.instrument
     steps = [("safety", instrument.URGENT_ITEM_IDS)] + [
         (section.id, tuple(i.id for i in section.items if i.id not in instrument.URGENT_ITEM_IDS))
         for section in instrument.SECTIONS
@@ -398,14 +477,15 @@ def _shown_answers(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
             if item_id in NARRATIVE_ITEMS:
                 text = _("see “In the runner's own words”")
             else:
-                text = answer_text(item_id, answers[item_id])
-            lines.append(AnswerLine(item_id, item_label(item_id), text))
+                text = edition.answer_text(item_id, answers[item_id])
+            lines.append(AnswerLine(item_id, edition.item_label(item_id), text))
         if lines:
-            groups.append({"title": section_title(step_id), "lines": lines})
+            groups.append({"title": edition.section_title(step_id), "lines": lines})
     return groups
 
 
-def _limit_grid(answers: Mapping[str, Any]) -> dict[str, Any]:
+def _limit_grid(edition: Edition, answers: Mapping[str, Any]) -> dict[str, Any]:
+    instrument = edition.instrument
     rows = []
     for activity in instrument.LIMIT_ACTIVITIES:
         cells = []
@@ -451,15 +531,44 @@ def unsaved_reference(answers: Mapping[str, Any]) -> str:
 def screening_json(
     answers: Mapping[str, Any], result: scoring.Result, reference: str, on: dt.date
 ) -> dict[str, Any]:
-    """The machine-readable twin of the document, attached as ``screening.json``."""
+    """The machine-readable twin of the document, attached as ``screening.json``.
+
+    ``result`` is the one the document prints: for a stored submission the result
+    as issued, with the texts it was issued with."""
     return {
-        "instrument": INSTRUMENT_ID,
+        "instrument": edition_of(result.instrument_version).instrument.INSTRUMENT_ID,
         "report_version": REPORT_VERSION,
         "reference": reference,
         "date": on.isoformat(),
         "answers": dict(answers),
         "result": result.to_dict(),
     }
+
+
+def result_for(
+    answers: Mapping[str, Any],
+    result: scoring.Result | None = None,
+    instrument_version: str = CURRENT_VERSION,
+) -> scoring.Result:
+    """The result the document prints: ``result`` as given (a stored submission's,
+    as issued), else the answers scored under ``instrument_version``, which for an
+    unsaved render (the API, ``manage.py screen``) is the current version. The one
+    place the report scores answers.
+
+    :raises ValueError: when ``result`` was issued under another instrument version
+        than the wording asked for: its rows would be titled in the wrong words.
+    """
+    if result is None:
+        result = versions.scoring_for(instrument_version).score(answers)
+    if not isinstance(result, scoring.Result):
+        # A result of a frozen version's module: the same JSON, read back as issued.
+        result = scoring.Result.from_dict(result.to_dict())
+    if result.instrument_version != instrument_version:
+        raise ValueError(
+            f"a result of instrument version {result.instrument_version} cannot be printed "
+            f"with the wording of version {instrument_version}"
+        )
+    return result
 
 
 def context_for(
@@ -469,29 +578,37 @@ def context_for(
     on: dt.date,
     saved: bool,
     paper: str = DEFAULT_PAPER,
+    result: scoring.Result | None = None,
+    instrument_version: str = CURRENT_VERSION,
 ) -> dict[str, Any]:
-    """Everything the template shows, already translated and in words."""
-    result = scoring.score(answers)
+    """Everything the template shows, already translated and in words.
+
+    Rows are titled and answers worded in ``instrument_version``'s words; every
+    status, flag and explanation comes from ``result`` (see :func:`result_for`).
+    """
+    result = result_for(answers, result, instrument_version)
+    version = edition_of(instrument_version)
+    rules = version.scoring
     explanations = result.explanations()
     components = [
         {
             "id": cid,
-            "title": _(scoring.COMPONENT_TITLES[cid]),
+            "title": _(rules.COMPONENT_TITLES[cid]),
             "status": status.value,
             "symbol": STATUS_SYMBOLS[status],
             "words": _(STATUS_WORDS[status]),
-            "answers": _answer_lines(answers, scoring.RULE_INPUTS[cid]),
+            "answers": _answer_lines(version, answers, rules.RULE_INPUTS[cid]),
         }
         for cid, status in result.components
     ]
     criteria = [
         {
             "id": cid,
-            "title": _(scoring.CRITERION_TITLES[cid]),
+            "title": _(rules.CRITERION_TITLES[cid]),
             "status": status.value,
             "symbol": SUPPORT_SYMBOLS[status],
             "words": _(SUPPORT_WORDS[status]),
-            "answers": _answer_lines(answers, scoring.RULE_INPUTS[cid]),
+            "answers": _answer_lines(version, answers, rules.RULE_INPUTS[cid]),
             "explanation": _(explanations[cid]),
         }
         for cid, status in result.criteria
@@ -504,8 +621,9 @@ def context_for(
             "flags": [
                 {
                     "code": flag.code,
-                    "title": _(flag.rule.title),
-                    "reason": _(flag.rule.reason),
+                    # As issued: the texts the flag was raised with, in its version.
+                    "title": _(flag.title),
+                    "reason": _(flag.explanation),
                     "tests": [_(test) for test in flag.tests],
                 }
                 for flag in flags
@@ -518,13 +636,14 @@ def context_for(
     if result.category is scoring.Category.NOT_CONSISTENT and result.flags:
         next_step = NOT_CONSISTENT_NEXT_WITH_FLAGS
     # Beside the tests the flags suggest, so that none is ordered again unseen.
+    tests = version.instrument.TESTS
     tests_done = _answer_lines(
-        answers, tuple(t for t in instrument.TESTS if answers.get(t) not in (None, "not_done"))
+        version, answers, tuple(t for t in tests if answers.get(t) not in (None, "not_done"))
     )
-    tests_unanswered = sum(1 for t in instrument.TESTS if t not in answers)
+    tests_unanswered = sum(1 for t in tests if t not in answers)
     axis1 = []
     for key, value in result.axis1.to_dict().items():
-        lines = _answer_lines(answers, AXIS1_SOURCES[key])
+        lines = _answer_lines(version, answers, axis1_sources(key, instrument_version))
         # Said beside the value: "isolated" from one answer of three is weaker.
         blank = sum(1 for line in lines if line.left_blank)
         axis1.append(
@@ -537,7 +656,7 @@ def context_for(
             }
         )
     narrative = [
-        {"title": item_label(item_id), "text": answers[item_id]}
+        {"title": version.item_label(item_id), "text": answers[item_id]}
         for item_id in NARRATIVE_ITEMS
         if item_id in answers
     ]
@@ -568,8 +687,8 @@ def context_for(
         "examined": and_join(examined),
         "examined_count": len(examined),
         "pattern": _(PATTERN_WORDS[result.pattern]),
-        "side": code_label("side", side) if side else _("not answered"),
-        "regions": [code_label("regions", r) for r in answers.get("regions", [])],
+        "side": version.code_label("side", side) if side else _("not answered"),
+        "regions": [version.code_label("regions", r) for r in answers.get("regions", [])],
         "bodymap": bodymap.svg(
             regions=answers.get("regions", []),
             first_region=answers.get("first_region"),
@@ -583,12 +702,12 @@ def context_for(
         "flag_groups": flag_groups,
         "tests_done": tests_done,
         "tests_unanswered": tests_unanswered,
-        "tests_count": len(instrument.TESTS),
+        "tests_count": len(tests),
         "marked_on": _("the affected leg") if side in ("left", "right") else _("both legs"),
         "axis1": axis1,
-        "limits": _limit_grid(answers),
+        "limits": _limit_grid(version, answers),
         "narrative": narrative,
-        "all_answers": _shown_answers(answers),
+        "all_answers": _shown_answers(version, answers),
     }
 
 
@@ -755,8 +874,14 @@ def render_pdf(
     reference: str | None = None,
     on: dt.date | None = None,
     paper: str = DEFAULT_PAPER,
+    result: scoring.Result | None = None,
+    instrument_version: str = CURRENT_VERSION,
 ) -> bytes:
     """The PDF for clean answers. ``reference=None`` means an unsaved render.
+
+    ``result`` is the stored result of a submission (as issued) and
+    ``instrument_version`` its version; without a result the answers are scored
+    under ``instrument_version`` (the current one for the API and ``screen``).
 
     PDF/UA-1 rather than PDF/A-3u with tags: the reader is a clinician, often
     with a screen reader or a phone, so the structure tree, language and title
@@ -768,8 +893,16 @@ def render_pdf(
     on = on or dt.date.today()
     saved = reference is not None
     reference = reference or unsaved_reference(answers)
-    result = scoring.score(answers)
-    context = context_for(answers, reference=reference, on=on, saved=saved, paper=paper)
+    result = result_for(answers, result, instrument_version)
+    context = context_for(
+        answers,
+        reference=reference,
+        on=on,
+        saved=saved,
+        paper=paper,
+        result=result,
+        instrument_version=instrument_version,
+    )
     with _collector_paused():
         # A function of its own so that the parsed document and its boxes are
         # unreachable by the time the paused collector runs.
@@ -808,10 +941,14 @@ def filename_for(reference: str) -> str:
 
 
 def _variant(submission: Any, paper: str) -> tuple[str, ...]:
-    """Everything that can change a stored submission's PDF without the submission changing."""
+    """Everything that can change a stored submission's PDF without the submission changing.
+
+    The PDF prints the result as issued, so the scoring version is the one it was
+    issued under (the current rules do not change it), beside the instrument
+    version whose wording it is printed in."""
     return (
         REPORT_VERSION,
-        scoring.SCORING_VERSION,
+        str(submission.issued_result.get("scoring_version", "")),
         submission.instrument_version,
         paper,
         translation.get_language() or "",
@@ -844,6 +981,8 @@ def render_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes:
         reference=submission.reference,
         on=submission.created_on,
         paper=paper,
+        result=submission.result(),
+        instrument_version=submission.instrument_version,
     )
     key = pdf_cache_key(submission.public_id)
     entry = cache.get(key)
