@@ -728,6 +728,9 @@ def result_observations(
     texts are those the result was issued with (its flags' titles and
     explanations, its version's titles and headline), never re-derived.
     """
+    # Through from_dict, a result of any version carries its flags' issued texts
+    # (a version 1 result stored before flags had them gets its own rules' texts).
+    result = Result.from_dict(result.to_dict())
     data = result.to_dict()
     rules = versions.scoring_for(result.instrument_version)
     component_titles: Mapping[str, str] = rules.COMPONENT_TITLES
@@ -886,6 +889,9 @@ def result_from_observations(observations: Iterable[Mapping[str, Any]], question
                     "tests": [
                         c["valueString"] for c in components if _code_of(c["code"]) == "test"
                     ],
+                    # The texts the flag was issued with (its title, its explanation).
+                    "title": (value or {}).get("coding", [{}])[0].get("display"),
+                    "explanation": note,
                 }
             )
     return result
