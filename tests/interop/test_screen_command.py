@@ -64,7 +64,9 @@ def test_a_missing_file_exits_2():
 
 
 def test_jsonl_gives_one_line_per_input_line_in_order(tmp_path):
-    answers = [v["answers"] for v in VIGNETTES.values()]
+    # The vignettes of the current version (version 1's are refused, as tested below).
+    answers = [v["answers"] for v in VIGNETTES.values() if v.get("instrument_version") != "1"]
+    assert len(answers) >= 3
     path = tmp_path / "many.jsonl"
     path.write_text("\n".join(json.dumps(a) for a in answers) + "\n")
     done = screen("--jsonl", str(path))
