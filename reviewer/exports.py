@@ -23,7 +23,10 @@ Values are the stored codes, exactly as the runner gave them.
 from __future__ import annotations
 
 import csv
+import functools
 import json
+import sys
+import unicodedata
 from collections.abc import Iterable, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -35,7 +38,25 @@ from screening import fhir, versions
 from screening.instrument import Kind
 
 CHUNK_SIZE = 2000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", " ", "＝", "＋", "－", "＠")
+FORMULA_CHARACTERS = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
+# A spreadsheet skips leading spaces and invisible characters before it reads a
+# formula, so a cell that starts with one is defused too: any space separator
+# (Zs), control character (Cc) or format character (Cf, e.g. U+200B, U+FEFF).
+SKIPPED_CATEGORIES = frozenset({"Zs", "Cc", "Cf"})
+
+
+@functools.cache
+def formula_starts() -> tuple[str, ...]:
+    """Every first character that gets a cell defused (for the PostgreSQL path,
+    which cannot ask for a Unicode category; NUL cannot be in its text)."""
+    skipped = (
+        chr(code)
+        for code in range(1, sys.maxunicode + 1)
+        if unicodedata.category(chr(code)) in SKIPPED_CATEGORIES
+    )
+    return (*FORMULA_CHARACTERS, *skipped)
+
+
 BAND_YEARS = 5
 
 
@@ -85,8 +106,15 @@ def neutralise(cell: str) -> str:
 
     >>> [neutralise(s) for s in ("=1+1", "-2", "@SUM(A1)", "\\tx", "plain", "")]
     ["'=1+1", "'-2", "'@SUM(A1)", "'\\tx", 'plain', '']
+    >>> [neutralise(s) for s in ("\\u00a0=1", "\\u200b+1", "\\ufeff@x", "\\u3000-1", "\\v=1")]
+    ["'\\xa0=1", "'\\u200b+1", "'\\ufeff@x", "'\\u3000-1", "'\\x0b=1"]
     """
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    if not cell:
+        return cell
+    first = cell[0]
+    if first in FORMULA_CHARACTERS or unicodedata.category(first) in SKIPPED_CATEGORIES:
+        return "'" + cell
+    return cell
 
 
 def item_columns(include_free_text: bool) -> list[str]:
@@ -240,7 +268,7 @@ def _pg_select(include_free_text: bool) -> tuple[str, str, list[Any]]:
                 f"CASE WHEN left({value}, 1) = ANY(%s) THEN {apostrophe} || {value} "
                 f"ELSE {value} END"
             )
-            params.append(list(FORMULA_STARTS))
+            params.append(list(formula_starts()))
         else:
             expressions.append(f"{value}::text")
     record = ", ".join(

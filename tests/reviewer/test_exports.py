@@ -99,6 +99,13 @@ def test_free_text_is_left_out_unless_a_steward_asks(reviewer_client, steward_cl
         " =1+1",  # a spreadsheet that trims leading spaces would see a formula
         "\n=1+1",
         "＝1+1",  # full-width equals sign
+        # Spaces and invisible characters a spreadsheet skips before a formula:
+        # Zs, Cc and Cf characters, each before each formula character.
+        *(
+            f"{skipped}{formula}1"
+            for skipped in ("\u00a0", "\u200b", "\ufeff", "\u3000", "\v", "\f", "\u2060")
+            for formula in "=+-@"
+        ),
     ],
 )
 def test_csv_cells_that_look_like_formulas_are_neutralised(steward_client, text):
@@ -188,6 +195,13 @@ def test_postgresql_copy_writes_the_same_csv_as_python():
         "\tstarts with a tab",
         "-3 km",
         "ünïcödé ✓ and a ; semicolon",
+        "\u00a0=1",
+        "\u200b+1",
+        "\ufeff@x",
+        "\u3000-1",
+        "\v=1",
+        "\f+1",
+        "\u2060=1",
     ]
     for text in tricky:
         make_submission(own_words=text, what_helped="@home", side="left")
