@@ -24,7 +24,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_rows_stored_before_the_upgrade_get_their_version_1_result(client):
     """A row stored under version 1 (the marathoner of seed 003) gets, after the
     upgrade, exactly the result version 1 gave it, and its result page shows it."""
@@ -60,3 +60,48 @@ def test_a_version_1_row_gets_the_same_columns_as_its_issued_result():
     assert bin(fields["criteria_mask"]).count("1") == len(supported) == fields["criteria_supported"]
     assert fields["flags"] == [flag.code for flag in issued.flags]
     assert fields["issued_result"] == issued.to_dict()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_row_stored_before_the_upgrade_reads_as_issued_everywhere(reviewer_client):
+    """After the upgrade, a shared row taken under version 1 shows its version 1
+    category, flags and wording in the admin, its PDF and the CSV export."""
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    from report import document
+    from screening.v1 import questions as v1_questions
+    from tests.report.test_report import pdf_text
+
+    answers = json.loads((EXAMPLES / "v1_author_hip_centric.json").read_text())
+    answers["diagnosis_explains"] = "yes"  # what version 1 got wrong for a diagnosed runner
+    issued = scoring_v1.score(answers)
+    old_apps = migrate(BEFORE)
+    fields = Submission.fields_from(answers, instrument_version="1")
+    del fields["issued_result"]
+    row = old_apps.get_model("screening", "Submission").objects.create(
+        **fields, share_for_research=True, consent_version="1"
+    )
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    submission = Submission.objects.get(pk=row.pk)
+    v1_label = str(v1_questions.label("diagnosis_explains"))
+
+    page = reviewer_client.get(
+        reverse("admin:screening_submission_change", args=[submission.pk])
+    ).content.decode()
+    assert v1_label.replace("'", "&#x27;") in page
+    for flag in issued.flags:
+        assert str(flag.rule.title).replace("'", "&#x27;") in page
+
+    text = pdf_text(document.render_submission_pdf(submission))
+    assert " ".join(v1_label.split()) in text
+    assert "follow the existing diagnosis" in text
+
+    response = reviewer_client.get(reverse("admin:screening_submission_export"), {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    (exported,) = [r for r in rows if r["reference"] == submission.reference]
+    assert exported["instrument_version"] == "1"
+    assert exported["category"] == issued.category.value
+    assert exported["diagnosis_explains"] == "yes"
