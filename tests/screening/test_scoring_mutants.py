@@ -2,7 +2,9 @@
 loose in ``screening/scoring.py``: a stored flag is rebuilt with the texts it was
 issued with, and one stored without texts gets its own version's rule texts."""
 
-from screening.instrument import validate
+import json
+
+from screening.instrument import parse_json, validate
 from screening.scoring import FLAG_RULE_BY_CODE, Result, score
 
 
@@ -41,3 +43,10 @@ def test_a_stored_flag_without_texts_gets_its_versions_rule_texts(minimal_answer
     only_text = _stored(minimal_answers, title=None, explanation="issued text")
     (flag,) = [f for f in Result.from_dict(only_text).flags if f.code == "localized_pain"]
     assert (flag.title, flag.explanation) == (rule.title, "issued text")
+
+
+def test_parse_json_validates_the_answers_it_parsed(minimal_answers):
+    """The command line and the API read answers as JSON text: valid JSON of valid
+    answers gives the same clean answers as ``validate`` (survivor
+    ``parse_json__mutmut_9`` validated ``None`` instead)."""
+    assert parse_json(json.dumps(minimal_answers)) == validate(minimal_answers)
