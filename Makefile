@@ -19,7 +19,7 @@ export UV_PYTHON := $(PYTHON)
 EXPORT := $(UV) export --frozen --no-dev --no-emit-project --format requirements-txt
 
 .PHONY: setup run test test-pg lint typecheck verify test-deps bench bench-score bench-steps bench-pdf \
-	bench-http bench-journey smoke audit lock lock-check bench-admin load-tools
+	bench-http bench-journey smoke audit lock lock-check bench-admin load-tools mutants
 
 $(UV): requirements-uv.txt
 	rm -rf $(TOOLS)
@@ -143,3 +143,17 @@ lock-check: $(UV)
 # could not be looked up is a failure, not a pass.
 audit: setup lock-check
 	$(BIN)/pip-audit --strict --require-hashes --disable-pip --progress-spinner off -r requirements.lock
+
+# Mutation testing of the clinical core (docs/mutation.md): mutmut mutates
+# screening/scoring.py and screening/instrument.py in a copy under mutants/ and
+# runs the scoring tests against each mutant, with Hypothesis derandomized and
+# capped (HYPOTHESIS_PROFILE=mutants), two workers; then prints total, killed,
+# survived, timeouts and the kill rate. `.venv/bin/mutmut results` lists survivors.
+mutants: setup
+	rm -rf mutants
+	HYPOTHESIS_PROFILE=mutants $(BIN)/mutmut run --max-children 2 >/dev/null 2>mutants.log || { tail -30 mutants.log >&2; exit 1; }
+	$(BIN)/mutmut export-cicd-stats >/dev/null
+	@$(BIN)/python -c "import json; s = json.load(open('mutants/mutmut-cicd-stats.json')); \
+	t = s['total']; k = s['killed']; sv = s['survived']; to = s['timeout']; \
+	print(f\"total {t}  killed {k}  survived {sv}  timeouts {to}  not checked {s['not_checked']}  other {t - k - sv - to - s['not_checked']}\"); \
+	print(f'kill rate {100 * (k + to) / t:.1f} % of all mutants (a timeout counts as killed)')"

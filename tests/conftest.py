@@ -1,4 +1,5 @@
 import copy
+import os
 
 import pytest
 from django.test import Client
@@ -19,7 +20,13 @@ def minimal_answers() -> dict:
 settings.register_profile(
     "stride", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
-settings.load_profile("stride")
+# `make mutants` runs the scoring tests once per mutant: HYPOTHESIS_PROFILE=mutants
+# makes every property test repeatable (derandomize, no example database) and
+# bounded (tests/screening/examples.py caps max_examples).
+settings.register_profile(
+    "mutants", parent=settings.get_profile("stride"), derandomize=True, database=None
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "stride"))
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """The validator: every kind of invalid answer named in instrument.md, by item id."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 from screening.instrument import (
     ITEMS,
@@ -13,6 +13,7 @@ from screening.instrument import (
     shown_item_ids,
     validate,
 )
+from tests.screening.examples import examples
 from tests.strategies import invalid_answers, valid_answers
 
 
@@ -200,13 +201,13 @@ def test_it_accepts_the_new_codes(minimal_answers):
     assert validate(answers)["procedures"] == ["nerve_release", "injections"]
 
 
-@settings(max_examples=300)
+@examples(300)
 @given(valid_answers())
 def test_random_valid_answers_validate(answers):
     assert set(validate(answers)) <= set(answers)
 
 
-@settings(max_examples=500)
+@examples(500)
 @given(invalid_answers())
 def test_random_invalid_answers_give_errors_and_never_raise_anything_else(raw):
     with pytest.raises(AnswersInvalid) as caught:

@@ -3,7 +3,7 @@
 import json
 import re
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from screening.instrument import validate
@@ -21,10 +21,11 @@ from screening.scoring import (
     Support,
     score,
 )
+from tests.screening.examples import examples
 from tests.strategies import valid_answers
 
-EXAMPLES = settings(max_examples=400)
-FEWER = settings(max_examples=200)
+EXAMPLES = examples(400)
+FEWER = examples(200)
 
 
 @EXAMPLES

@@ -11,12 +11,13 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 from screening import instrument, questions, scoring, versions
 from screening.v1 import instrument as v1_instrument
 from screening.v1 import questions as v1_questions
 from screening.v1 import scoring as v1_scoring
+from tests.screening.examples import examples
 from tests.strategies import valid_answers
 
 
@@ -141,7 +142,7 @@ def test_a_v1_category_text_is_the_v1_text_even_where_v2_differs(monkeypatch):
     assert rebuilt.next_step == v1_scoring.CATEGORY_TEXTS[v1_scoring.Category.LLC_CONSISTENT][2]
 
 
-@settings(max_examples=200)
+@examples(200)
 @given(valid_answers(v1_instrument.ITEMS))
 def test_every_v1_result_round_trips_through_from_dict(answers):
     issued = v1_scoring.score(v1_instrument.validate(answers))
@@ -155,7 +156,7 @@ def test_every_v1_result_round_trips_through_from_dict(answers):
     assert rebuilt.headline == issued.headline
 
 
-@settings(max_examples=200)
+@examples(200)
 @given(valid_answers())
 def test_every_v2_result_round_trips_through_from_dict(answers):
     issued = scoring.score(instrument.validate(answers))

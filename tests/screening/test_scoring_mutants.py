@@ -1,0 +1,52 @@
+"""Tests that pin what mutation testing (``make mutants``, docs/mutation.md) found
+loose in ``screening/scoring.py``: a stored flag is rebuilt with the texts it was
+issued with, and one stored without texts gets its own version's rule texts."""
+
+import json
+
+from screening.instrument import parse_json, validate
+from screening.scoring import FLAG_RULE_BY_CODE, Result, score
+
+
+def _stored(minimal_answers, **flag_changes):
+    answers = validate({**minimal_answers, "localized_pain": "yes"})
+    data = score(answers).to_dict()
+    (flag,) = [f for f in data["flags"] if f["code"] == "localized_pain"]
+    flag.update(flag_changes)
+    for key, value in list(flag.items()):
+        if value is None:
+            del flag[key]
+    return data
+
+
+def test_a_stored_flag_keeps_its_issued_title_and_explanation(minimal_answers):
+    """A flag stored with texts that differ from today's rule is shown with the
+    stored texts (instrument.md: results are shown as they were issued), never
+    the rule's current ones."""
+    data = _stored(minimal_answers, title="issued title", explanation="issued text")
+    (flag,) = [f for f in Result.from_dict(data).flags if f.code == "localized_pain"]
+    assert (flag.title, flag.explanation) == ("issued title", "issued text")
+
+
+def test_a_stored_flag_without_texts_gets_its_versions_rule_texts(minimal_answers):
+    """A version 2 flag stored without title and explanation gets the version 2
+    rule's title and reason, each independently of the other."""
+    rule = FLAG_RULE_BY_CODE["localized_pain"]
+    data = _stored(minimal_answers, title=None, explanation=None)
+    (flag,) = [f for f in Result.from_dict(data).flags if f.code == "localized_pain"]
+    assert (flag.title, flag.explanation) == (rule.title, rule.reason)
+
+    only_title = _stored(minimal_answers, title="issued title", explanation=None)
+    (flag,) = [f for f in Result.from_dict(only_title).flags if f.code == "localized_pain"]
+    assert (flag.title, flag.explanation) == ("issued title", rule.reason)
+
+    only_text = _stored(minimal_answers, title=None, explanation="issued text")
+    (flag,) = [f for f in Result.from_dict(only_text).flags if f.code == "localized_pain"]
+    assert (flag.title, flag.explanation) == (rule.title, "issued text")
+
+
+def test_parse_json_validates_the_answers_it_parsed(minimal_answers):
+    """The command line and the API read answers as JSON text: valid JSON of valid
+    answers gives the same clean answers as ``validate`` (survivor
+    ``parse_json__mutmut_9`` validated ``None`` instead)."""
+    assert parse_json(json.dumps(minimal_answers)) == validate(minimal_answers)
