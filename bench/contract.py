@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -90,6 +91,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-examples", type=int, default=MAX_EXAMPLES)
     options = parser.parse_args()
+    # A stopped run (CI's time limit, Ctrl-C) still stops its gunicorn (finally).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="stride-contract-") as tmp:
         port = free_port()
         env = production_env("unused", Path(tmp) / "staticfiles", port)
