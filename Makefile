@@ -19,7 +19,7 @@ export UV_PYTHON := $(PYTHON)
 EXPORT := $(UV) export --frozen --no-dev --no-emit-project --format requirements-txt
 
 .PHONY: setup run test test-pg lint typecheck verify test-deps bench bench-score bench-steps bench-pdf \
-	bench-http bench-journey smoke audit lock lock-check bench-admin load-tools mutants
+	bench-http bench-journey smoke schemathesis audit lock lock-check bench-admin load-tools mutants
 
 $(UV): requirements-uv.txt
 	rm -rf $(TOOLS)
@@ -112,6 +112,12 @@ bench-admin: setup
 # Needs PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379 (as CI has).
 smoke: setup
 	$(BIN)/python bench/smoke.py
+
+# The API against its own OpenAPI document (GET /api/v1/openapi.json) on a live
+# gunicorn (DEBUG=False, SQLite, no service needed): schemathesis, seeded and
+# bounded; fails on a 5xx or anything the document does not describe (bench/contract.py).
+schemathesis: setup
+	$(BIN)/python bench/contract.py
 
 # HTTP benchmarks against that server, from a second process on loopback: wrk for
 # the heaviest step's GET and POST, locust for whole journeys.
