@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from screening import fhir
+from screening import fhir, versions
 from screening.instrument import INSTRUMENT_ID, AnswersInvalid, validate
 from screening.scoring import score
 from web.ratelimit import ratelimit
@@ -62,10 +62,26 @@ def refusal_for_status(status: int, message: str) -> JsonResponse:
 # OperationOutcome rather than the CSRF refusal meant for forms.
 @csrf_exempt
 @require_GET
-def questionnaire(request: HttpRequest, resource_id: str) -> HttpResponse:
+def questionnaire(
+    request: HttpRequest, resource_id: str, version_id: str | None = None
+) -> HttpResponse:
+    """The current Questionnaire, or an earlier version of it.
+
+    ``GET Questionnaire/llc-screen`` gives the current version;
+    ``?version=1`` (the business version, as in ``url|1``) or
+    ``Questionnaire/llc-screen/_history/1`` (FHIR's vread) gives version 1,
+    kept so that responses to it can be read with their own questions.
+    """
     if resource_id != INSTRUMENT_ID:
         return refusal(404, "not-found", f"no Questionnaire with id {resource_id!r}")
-    return fhir_response(fhir.questionnaire())
+    version = version_id if version_id is not None else request.GET.get("version")
+    if version is None:
+        version = versions.CURRENT_VERSION
+    if version not in versions.VERSIONS:
+        known = ", ".join(versions.VERSIONS)
+        message = f"no version {version!r} of Questionnaire {resource_id} (known: {known})"
+        return refusal(404, "not-found", message)
+    return fhir_response(fhir.questionnaire(version))
 
 
 @csrf_exempt

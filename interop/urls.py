@@ -8,6 +8,11 @@ urlpatterns = [
     path(
         "fhir/Questionnaire/<str:resource_id>", fhir_views.questionnaire, name="fhir-questionnaire"
     ),
+    path(
+        "fhir/Questionnaire/<str:resource_id>/_history/<str:version_id>",
+        fhir_views.questionnaire,
+        name="fhir-questionnaire-version",
+    ),
     path("fhir/CodeSystem/<str:resource_id>", fhir_views.code_system, name="fhir-code-system"),
     path("fhir/QuestionnaireResponse/$score", fhir_views.score_response, name="fhir-score"),
 ]

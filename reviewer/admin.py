@@ -40,7 +40,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from report.document import ACTIVITY_LABELS, AXIS1_TITLES, AXIS1_WORDS, PATTERN_WORDS
 from reviewer import charts, exports, stats
-from screening import audit, instrument, questions, scoring
+from screening import audit, instrument, scoring, versions
 from screening.access import KEEP_DAYS
 from screening.models import AuditEntry, Submission, flag_mask
 from web.ratelimit import ratelimit
@@ -72,6 +72,7 @@ SEX_LABELS = {"prefer_not": "Prefer not to say", stats.SEX_NOT_ANSWERED: "Not an
 CATEGORY_LABELS = {
     "urgent_care": "Urgent care",
     "see_neurologist": "See a neurologist",
+    "known_dystonia": "Known dystonia: follow-up",
     "not_consistent": "Not consistent",
     "other_causes_first": "Other causes first",
     "llc_consistent": "Consistent with the definition",
@@ -625,20 +626,25 @@ class SubmissionAdmin(admin.ModelAdmin):
             raise PermissionDenied
         result = obj.result()
         explanations = result.explanations()
+        # Shown as issued: the questions, answers and titles of the submission's own
+        # instrument version (a version 1 submission reads version 1's wording).
+        definition = versions.instrument_for(obj.instrument_version)
+        wording = versions.questions_for(obj.instrument_version)
+        rules = versions.scoring_for(obj.instrument_version)
         sections = []
-        for section in instrument.SECTIONS:
+        for section in definition.SECTIONS:
             rows = [
                 (
-                    str(questions.label(item.id)),
-                    questions.answer_text(item.id, obj.answers[item.id]),
+                    str(wording.label(item.id)),
+                    wording.answer_text(item.id, obj.answers[item.id]),
                 )
                 for item in section.items
-                if item.id in obj.answers and item.kind is not instrument.Kind.TEXT
+                if item.id in obj.answers and item.kind != instrument.Kind.TEXT
             ]
             if rows:
-                sections.append((str(questions.STEP_TITLES[section.id]), rows))
+                sections.append((str(wording.STEP_TITLES[section.id]), rows))
         free_text = [
-            (str(questions.label(item_id)), obj.answers[item_id])
+            (str(wording.label(item_id)), obj.answers[item_id])
             for item_id in exports.FREE_TEXT_ITEMS
             if obj.answers.get(item_id)
         ]
@@ -656,20 +662,20 @@ class SubmissionAdmin(admin.ModelAdmin):
             "result": result,
             "category_meaning": explanations["category"],
             "components": [
-                (scoring.COMPONENT_TITLES[cid], status.value.replace("_", " "), explanations[cid])
+                (rules.COMPONENT_TITLES[cid], status.value.replace("_", " "), explanations[cid])
                 for cid, status in result.components
             ],
             "criteria": [
                 (
                     cid,
-                    scoring.CRITERION_TITLES[cid],
+                    rules.CRITERION_TITLES[cid],
                     status.value.replace("_", " "),
                     explanations[cid],
                 )
                 for cid, status in result.criteria
             ],
             "flags": [
-                (flag.severity.value, flag.rule.title, flag.rule.reason, flag.tests)
+                (flag.severity.value, flag.title, flag.explanation, flag.tests)
                 for flag in result.flags
             ],
             "pattern": PATTERN_WORDS[result.pattern],
@@ -822,6 +828,9 @@ class SubmissionAdmin(admin.ModelAdmin):
 def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
     """Charts and table rows for the statistics template."""
     category_items = [(CATEGORY_LABELS[c], figures.by_category[c]) for c in stats.CATEGORIES]
+    version_items = [
+        (f"Version {version}", count) for version, count in figures.by_instrument_version.items()
+    ]
     pattern_items = [(PATTERN_LABELS[p], figures.by_pattern[p]) for p in stats.PATTERNS]
     side_items = [(_humanise(s), figures.by_side[s]) for s in stats.SIDES]
     sex_items = [(SEX_LABELS.get(s, _humanise(s)), count) for s, count in figures.by_sex.items()]
@@ -843,6 +852,7 @@ def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
             "chart-category", "Submissions by category", category_items, n
         ),
         "category_items": category_items,
+        "version_items": version_items,
         "pattern_chart": charts.bar_chart(
             "chart-pattern", "Submissions by pattern", pattern_items, n
         ),

@@ -11,6 +11,13 @@ CSV cells that a spreadsheet would run as a formula (starting with ``=``,
 as OWASP recommends for CSV injection; so do cells starting with a space or a
 line break (a spreadsheet may trim them off first) or with a full-width
 ``＝ ＋ － ＠`` (which some spreadsheets read as the ASCII sign).
+
+Rows of every instrument version share one layout: each row names its
+``instrument_version`` and ``scoring_version``, and the answer columns are
+the union of every version's items (the current version's in its order,
+then those only an earlier version asked, such as version 1's
+``diagnosis_explains``), empty where a row's version did not ask the item.
+Values are the stored codes, exactly as the runner gave them.
 """
 
 from __future__ import annotations
@@ -24,14 +31,26 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-from screening import fhir
-from screening.instrument import ITEMS, Kind
+from screening import fhir, versions
+from screening.instrument import Kind
 
 CHUNK_SIZE = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", " ", "＝", "＋", "－", "＠")
 BAND_YEARS = 5
 
-FREE_TEXT_ITEMS = tuple(item_id for item_id, item in ITEMS.items() if item.kind is Kind.TEXT)
+
+def _all_items() -> dict[str, Any]:
+    """Every item any version asked, the current version's first, in their order."""
+    items: dict[str, Any] = {}
+    for version in (versions.CURRENT_VERSION, *versions.VERSIONS):
+        for item_id, item in versions.instrument_for(version).ITEMS.items():
+            items.setdefault(item_id, item)
+    return items
+
+
+# The answer columns of an export (by kind: values compare equal across versions).
+ITEMS = _all_items()
+FREE_TEXT_ITEMS = tuple(item_id for item_id, item in ITEMS.items() if item.kind == Kind.TEXT)
 BANDED_ITEMS = ("age", "onset_age")
 CHUNK_BYTES = 64 * 1024
 
@@ -214,9 +233,9 @@ def _pg_select(include_free_text: bool) -> tuple[str, str, list[Any]]:
         if item_id in BANDED_ITEMS:
             start = f"({value} / {BAND_YEARS} * {BAND_YEARS})"
             expressions.append(f"{start}::text || '-' || ({start} + {BAND_YEARS - 1})::text")
-        elif item.kind is Kind.MULTI:
+        elif item.kind == Kind.MULTI:
             expressions.append(_pg_list(value))
-        elif item.kind is Kind.TEXT:
+        elif item.kind == Kind.TEXT:
             expressions.append(
                 f"CASE WHEN left({value}, 1) = ANY(%s) THEN {apostrophe} || {value} "
                 f"ELSE {value} END"
@@ -224,7 +243,9 @@ def _pg_select(include_free_text: bool) -> tuple[str, str, list[Any]]:
             params.append(list(FORMULA_STARTS))
         else:
             expressions.append(f"{value}::text")
-    record = ", ".join(f'"{item_id}" {_PG_TYPES[item.kind]}' for item_id, item in ITEMS.items())
+    record = ", ".join(
+        f'"{item_id}" {_PG_TYPES[Kind(item.kind.value)]}' for item_id, item in ITEMS.items()
+    )
     return ", ".join(expressions), record, params
 
 
@@ -265,7 +286,8 @@ def fhir_bundle_chunks(queryset: QuerySet, include_free_text: bool) -> Iterator[
     (``fhir.bundle_for_submissions``). Exact age and age at onset are left
     out: FHIR types them as integers, so they cannot be given as 5-year bands
     the way the CSV gives them; the onset band still travels in the axis-I
-    Observation. The result is scored from the full stored answers. Each
+    Observation. The result is the one stored as issued, and each response
+    answers the Questionnaire of its submission's instrument version. Each
     response carries the submission's reference as its identifier, as the CSV
     and JSON Lines rows do, so that a reviewer can look it up in the admin.
     """

@@ -21,13 +21,14 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, QuerySet
 
-from screening import scoring
+from screening import scoring, versions
 from screening.instrument import ITEMS, LIMIT_ACTIVITIES, LIMIT_SCALES, codes_of
 
 # The smallest group an export of aggregates may show (k-anonymity threshold).
 K_MIN = 5
 
 CATEGORIES = tuple(c.value for c in scoring.Category)
+INSTRUMENT_VERSIONS = versions.VERSIONS
 PATTERNS = tuple(p.value for p in scoring.Pattern)
 SIDES = codes_of("side")
 SEXES = codes_of("sex")
@@ -141,6 +142,7 @@ class Statistics:
     by_side: dict[str, int]
     by_sex: dict[str, int]
     by_onset_band: dict[str, int]
+    by_instrument_version: dict[str, int]
     criteria_supported: dict[str, int]
     flags: dict[str, int]
     onset_age: Distribution
@@ -152,7 +154,7 @@ class Statistics:
 
 # The groupings counted in one pass: each is a tuple of columns.
 GROUPINGS: tuple[tuple[str, ...], ...] = (
-    ("category", "pattern", "side", "sex", "onset_band"),
+    ("category", "pattern", "side", "sex", "onset_band", "instrument_version"),
     ("criteria_mask",),
     ("flag_mask",),
     ("limits_worst",),
@@ -263,6 +265,7 @@ def compute(queryset: QuerySet) -> Statistics:
         by_side=part("side", SIDES),
         by_sex={**part("sex", SEXES), SEX_NOT_ANSWERED: by_column["sex"][""]},
         by_onset_band=part("onset_band", ONSET_BANDS),
+        by_instrument_version=part("instrument_version", INSTRUMENT_VERSIONS),
         criteria_supported=dict(zip(CRITERIA_IDS, criterion_totals, strict=True)),
         flags=dict(zip(FLAG_CODES, flag_totals, strict=True)),
         onset_age=Distribution.from_counts(onset, ONSET_BIN_YEARS),
@@ -345,6 +348,7 @@ def aggregate_rows(stats: Statistics) -> list[tuple[str, str, str]]:
         ("side", stats.by_side),
         ("sex", stats.by_sex),
         ("onset_band", stats.by_onset_band),
+        ("instrument_version", stats.by_instrument_version),
     ):
         rows.extend((table, key, shown) for key, shown in suppressed_partition(counts))
     # The categories follow from the flags (urgent_care is "any urgent flag", and so

@@ -1,11 +1,13 @@
-"""Instrument v1, answers and results as HL7 FHIR R4 resources (plain JSON dicts).
+"""The instrument (every version), answers and results as HL7 FHIR R4 resources (plain JSON dicts).
 
 Pure conversion, no database, no clock, no I/O: the views, the export command
 and the reviewer's export call these functions and serialise what they return.
 
-- :func:`questionnaire` builds the ``Questionnaire`` from ``instrument.py``
-  (items, codes, ranges, ``required``, ``repeats``, ``enableWhen``), so the
-  browser form and FHIR tools read one source.
+- :func:`questionnaire` builds the ``Questionnaire`` of an instrument version
+  from that version's definition and wording (``versions.instrument_for`` and
+  ``versions.questions_for``: items, codes, ranges, ``required``, ``repeats``,
+  ``enableWhen``), so the browser form and FHIR tools read one source. The
+  current version is published; version 1 stays retrievable, ``retired``.
 - :func:`questionnaire_response` and :func:`answers_from_response` turn
   answers into a ``QuestionnaireResponse`` and back (the way back goes through
   ``instrument.validate``, so a response is held to the same rules as the API).
@@ -30,13 +32,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from screening import questions
+from screening import versions
 from screening.instrument import (
     EXCLUSIVE_CODES,
     INSTRUMENT_ID,
     INSTRUMENT_VERSION,
     ITEMS,
-    SECTIONS,
+    REPLACED_ITEMS,
     TEXT_MAX_LENGTH,
     URGENT_ITEM_IDS,
     AnswersInvalid,
@@ -59,6 +61,19 @@ from screening.scoring import (
 CANONICAL_BASE = "https://stride-screen.example/fhir"
 QUESTIONNAIRE_URL = f"{CANONICAL_BASE}/Questionnaire/{INSTRUMENT_ID}"
 QUESTIONNAIRE_CANONICAL = f"{QUESTIONNAIRE_URL}|{INSTRUMENT_VERSION}"
+CURRENT_VERSION = versions.CURRENT_VERSION
+
+
+def canonical(version: str = CURRENT_VERSION) -> str:
+    """The versioned canonical reference of one Questionnaire version (``url|version``).
+
+    >>> canonical("1")
+    'https://stride-screen.example/fhir/Questionnaire/llc-screen|1'
+    """
+    versions.instrument_for(version)  # an unknown version raises UnknownVersion
+    return f"{QUESTIONNAIRE_URL}|{version}"
+
+
 ANSWERS_CODE_SYSTEM_ID = f"{INSTRUMENT_ID}-answers"
 RESULT_CODE_SYSTEM_ID = f"{INSTRUMENT_ID}-result"
 ANSWER_SYSTEM = f"{CANONICAL_BASE}/CodeSystem/{ANSWERS_CODE_SYSTEM_ID}"
@@ -102,46 +117,49 @@ def _readable(identifier: str) -> str:
     return identifier.replace("_", " ").capitalize()
 
 
-def item_text(item_id: str) -> str:
-    """The question as the form words it."""
-    return str(questions.label(item_id))
+def item_text(item_id: str, version: str = CURRENT_VERSION) -> str:
+    """The question as the form of that version words it."""
+    return str(versions.questions_for(version).label(item_id))
 
 
-def group_text(group_id: str) -> str:
+def group_text(group_id: str, version: str = CURRENT_VERSION) -> str:
     """The step title the form shows for a group."""
-    return str(questions.STEP_TITLES[group_id.removeprefix(GROUP_PREFIX)])
+    titles = versions.questions_for(version).STEP_TITLES
+    return str(titles[group_id.removeprefix(GROUP_PREFIX)])
 
 
-def code_text(item_id: str, code: str) -> str:
-    """The words the form shows for an answer code."""
-    return str(questions.code_label(item_id, code))
+def code_text(item_id: str, code: str, version: str = CURRENT_VERSION) -> str:
+    """The words the form of that version shows for an answer code."""
+    return str(versions.questions_for(version).code_label(item_id, code))
 
 
 # --- the Questionnaire ----------------------------------------------------------
 
 
-def layout() -> tuple[tuple[str, tuple[Item, ...]], ...]:
+@functools.cache
+def layout(version: str = CURRENT_VERSION) -> tuple[tuple[str, tuple[Item, ...]], ...]:
     """Groups in the order asked: the urgent questions first, then the sections."""
-    urgent = tuple(ITEMS[item_id] for item_id in URGENT_ITEM_IDS)
+    definition = versions.instrument_for(version)
+    urgent = tuple(definition.ITEMS[item_id] for item_id in definition.URGENT_ITEM_IDS)
     groups = [(SAFETY_STEP, urgent)]
-    for section in SECTIONS:
+    for section in definition.SECTIONS:
         items = tuple(item for item in section.items if item.id not in URGENT_ITEM_IDS)
         if items:
             groups.append((section.id, items))
     return tuple((GROUP_PREFIX + step, items) for step, items in groups)
 
 
-GROUP_IDS = frozenset(group_id for group_id, _ in layout())
+GROUP_IDS = frozenset(group_id for version in versions.VERSIONS for group_id, _ in layout(version))
 
 
-def answer_coding(item_id: str, code: str) -> dict[str, str]:
-    return {"system": ANSWER_SYSTEM, "code": code, "display": code_text(item_id, code)}
+def answer_coding(item_id: str, code: str, version: str = CURRENT_VERSION) -> dict[str, str]:
+    return {"system": ANSWER_SYSTEM, "code": code, "display": code_text(item_id, code, version)}
 
 
 def _when_answer(target: Item, value: str | int) -> dict[str, Any]:
     if target.kind in (Kind.ENUM, Kind.MULTI):
         return {"answerCoding": {"system": ANSWER_SYSTEM, "code": value}}
-    if target.kind is Kind.INT:
+    if target.kind == Kind.INT:
         return {"answerInteger": value}
     return {"answerString": value}
 
@@ -149,7 +167,7 @@ def _when_answer(target: Item, value: str | int) -> dict[str, Any]:
 _OPERATORS = {Op.EQUALS: "=", Op.NOT_EQUALS: "!=", Op.GREATER: ">"}
 
 
-def enable_when(item: Item) -> dict[str, Any]:
+def enable_when(item: Item, version: str = CURRENT_VERSION) -> dict[str, Any]:
     """The ``enableWhen`` (and ``enableBehavior``) of an item; ``{}`` when always asked.
 
     Several conditions mean "any" (``Item.is_shown``). FHIR's ``!=`` is also
@@ -164,32 +182,34 @@ def enable_when(item: Item) -> dict[str, Any]:
     if not item.shown_when:
         return {}
     conditions: list[dict[str, Any]] = []
+    items = versions.instrument_for(version).ITEMS
     for when in item.shown_when:
-        target = ITEMS[when.item_id]
-        if when.op is Op.GREATER and target.kind is not Kind.INT:
+        target = items[when.item_id]
+        # Each version has its own enums: compare by value (they are StrEnums).
+        if when.op == Op.GREATER and target.kind != Kind.INT:
             raise ValueError(f"{item.id}: '>' needs a whole-number item, not {target.id}")
-        if when.op is Op.NOT_EQUALS and len(item.shown_when) > 1:
+        if when.op == Op.NOT_EQUALS and len(item.shown_when) > 1:
             raise ValueError(f"{item.id}: '!=' among several conditions has no FHIR equivalent")
-        if when.op is Op.NOT_EQUALS:
+        if when.op == Op.NOT_EQUALS:
             conditions.append({"question": target.id, "operator": "exists", "answerBoolean": True})
         conditions.append(
             {
                 "question": target.id,
-                "operator": _OPERATORS[when.op],
+                "operator": _OPERATORS[Op(when.op.value)],
                 **_when_answer(target, when.value),
             }
         )
     if len(conditions) == 1:
         return {"enableWhen": conditions}
-    behavior = "all" if item.shown_when[0].op is Op.NOT_EQUALS else "any"
+    behavior = "all" if item.shown_when[0].op == Op.NOT_EQUALS else "any"
     return {"enableWhen": conditions, "enableBehavior": behavior}
 
 
-def questionnaire_item(item: Item) -> dict[str, Any]:
-    entry: dict[str, Any] = {"linkId": item.id, "text": item_text(item.id)}
+def questionnaire_item(item: Item, version: str = CURRENT_VERSION) -> dict[str, Any]:
+    entry: dict[str, Any] = {"linkId": item.id, "text": item_text(item.id, version)}
     if item.kind in (Kind.ENUM, Kind.MULTI):
         entry["type"] = "choice"
-    elif item.kind is Kind.INT:
+    elif item.kind == Kind.INT:
         entry["type"] = "integer"
         entry["extension"] = [
             {"url": EXT_MIN_VALUE, "valueInteger": item.min},
@@ -198,61 +218,79 @@ def questionnaire_item(item: Item) -> dict[str, Any]:
     else:
         entry["type"] = "text"
         entry["maxLength"] = TEXT_MAX_LENGTH
-    entry.update(enable_when(item))
+    entry.update(enable_when(item, version))
     entry["required"] = item.required
-    entry["repeats"] = item.kind is Kind.MULTI
+    entry["repeats"] = item.kind == Kind.MULTI
     if item.codes:
         options = []
         for code in item.codes:
-            option: dict[str, Any] = {"valueCoding": answer_coding(item.id, code)}
-            if item.kind is Kind.MULTI and code in EXCLUSIVE_CODES:
+            option: dict[str, Any] = {"valueCoding": answer_coding(item.id, code, version)}
+            if item.kind == Kind.MULTI and code in EXCLUSIVE_CODES:
                 option["extension"] = [{"url": EXT_OPTION_EXCLUSIVE, "valueBoolean": True}]
             options.append(option)
         entry["answerOption"] = options
     return entry
 
 
-def questionnaire() -> dict[str, Any]:
-    """Instrument v1 as a FHIR R4 ``Questionnaire``.
+def questionnaire(version: str = CURRENT_VERSION) -> dict[str, Any]:
+    """One instrument version as a FHIR R4 ``Questionnaire`` (the current one by default).
 
-    ``status`` is ``active``: version 1 is frozen by the contract (a change to
-    any item bumps ``instrument_version``), which is what ``active`` promises.
+    The current version's ``status`` is ``active``: a version is frozen by the
+    contract (a change to any item bumps ``instrument_version``), which is
+    what ``active`` promises. An earlier version is ``retired``: no longer
+    asked or scored, kept so that the responses given to it can be read with
+    their own questions and codes. Both share the ``url``; ``version`` tells
+    them apart, as a response's ``questionnaire`` (``url|version``) does.
+
+    :raises versions.UnknownVersion: for a version this code base does not define.
     """
+    definition = versions.instrument_for(version)
+    current = version == CURRENT_VERSION
+    description = (
+        "A self-screening questionnaire for runners whose leg loses coordination while "
+        "running. It is a screening aid, not a diagnosis, and it has not been validated. "
+        "Post a completed QuestionnaireResponse to QuestionnaireResponse/$score for the "
+        "result."
+    )
+    if not current:
+        description = (
+            f"Version {version} of the Stride Screen questionnaire, replaced by version "
+            f"{CURRENT_VERSION}. Kept so that the responses given to it keep their own "
+            f"questions and codes; $score takes responses to version {CURRENT_VERSION} only."
+        )
     return {
         "resourceType": "Questionnaire",
         "id": INSTRUMENT_ID,
         "url": QUESTIONNAIRE_URL,
-        "version": INSTRUMENT_VERSION,
+        "version": definition.INSTRUMENT_VERSION,
         "name": "StrideScreenLLC",
         "title": "Stride Screen: loss of leg coordination while running (self-screening)",
-        "status": "active",
+        "status": "active" if current else "retired",
         "experimental": False,
         "subjectType": ["Patient"],
         "publisher": "Stride Screen",
-        "description": (
-            "A self-screening questionnaire for runners whose leg loses coordination while "
-            "running. It is a screening aid, not a diagnosis, and it has not been validated. "
-            "Post a completed QuestionnaireResponse to QuestionnaireResponse/$score for the "
-            "result."
-        ),
+        "description": description,
         "item": [
             {
                 "linkId": group_id,
-                "text": group_text(group_id),
+                "text": group_text(group_id, version),
                 "type": "group",
                 "required": group_id == GROUP_PREFIX + SAFETY_STEP,
-                "item": [questionnaire_item(item) for item in items],
+                "item": [questionnaire_item(item, version) for item in items],
             }
-            for group_id, items in layout()
+            for group_id, items in layout(version)
         ],
     }
 
 
 def _all_answer_codes() -> list[str]:
+    """Every answer code of the current version, then those only earlier versions had,
+    so that a response to any version's Questionnaire uses codes of this system."""
     seen: dict[str, None] = {}
-    for item in ITEMS.values():
-        for code in item.codes:
-            seen.setdefault(code, None)
+    for version in (CURRENT_VERSION, *versions.VERSIONS):
+        for item in versions.instrument_for(version).ITEMS.values():
+            for code in item.codes:
+                seen.setdefault(code, None)
     return list(seen)
 
 
@@ -319,12 +357,12 @@ def code_systems() -> dict[str, dict[str, Any]]:
 # --- answers <-> QuestionnaireResponse ----------------------------------------
 
 
-def _answer_entries(item: Item, value: Any) -> list[dict[str, Any]]:
-    if item.kind is Kind.ENUM:
-        return [{"valueCoding": answer_coding(item.id, value)}]
-    if item.kind is Kind.MULTI:
-        return [{"valueCoding": answer_coding(item.id, code)} for code in value]
-    if item.kind is Kind.INT:
+def _answer_entries(item: Item, value: Any, version: str) -> list[dict[str, Any]]:
+    if item.kind == Kind.ENUM:
+        return [{"valueCoding": answer_coding(item.id, value, version)}]
+    if item.kind == Kind.MULTI:
+        return [{"valueCoding": answer_coding(item.id, code, version)} for code in value]
+    if item.kind == Kind.INT:
         return [{"valueInteger": value}]
     return [{"valueString": value}]
 
@@ -335,21 +373,31 @@ def questionnaire_response(
     *,
     resource_id: str | None = None,
     identifier: Mapping[str, str] | None = None,
+    version: str = CURRENT_VERSION,
 ) -> dict[str, Any]:
     """Answers as a ``QuestionnaireResponse``: completed, dated to the day, no subject.
 
     Every answer given is carried, even one to a question that the form would
     have hidden, because the result was scored from exactly these answers.
+    ``version`` is the instrument version the answers were given to: the
+    response names that version's Questionnaire (``url|version``) and uses its
+    questions and wording.
     """
     groups = []
-    for group_id, items in layout():
+    for group_id, items in layout(version):
         entries = [
-            {"linkId": item.id, "text": item_text(item.id), "answer": _answer_entries(item, value)}
+            {
+                "linkId": item.id,
+                "text": item_text(item.id, version),
+                "answer": _answer_entries(item, value, version),
+            }
             for item in items
             if (value := answers.get(item.id)) not in (None, "", [])
         ]
         if entries:
-            groups.append({"linkId": group_id, "text": group_text(group_id), "item": entries})
+            groups.append(
+                {"linkId": group_id, "text": group_text(group_id, version), "item": entries}
+            )
     response: dict[str, Any] = {"resourceType": "QuestionnaireResponse"}
     if resource_id is not None:
         response["id"] = resource_id
@@ -357,7 +405,7 @@ def questionnaire_response(
         response["identifier"] = dict(identifier)
     response.update(
         {
-            "questionnaire": QUESTIONNAIRE_CANONICAL,
+            "questionnaire": canonical(version),
             "status": "completed",
             "authored": authored.isoformat(),
         }
@@ -379,6 +427,7 @@ ISSUE_TYPE_OF = {
     ErrorCode.DUPLICATE: "business-rule",
     ErrorCode.ONSET_AFTER_AGE: "business-rule",
     ErrorCode.TOO_LONG: "too-long",
+    ErrorCode.REPLACED_ITEM: "not-supported",
     ErrorCode.MALFORMED_JSON: "structure",
 }
 
@@ -482,6 +531,13 @@ def _collect(
             _collect(entry.get("item"), path, raw, seen, issues)
             continue
         item = ITEMS.get(link_id)
+        if item is None and link_id in REPLACED_ITEMS:
+            message = (
+                f"{link_id}: was replaced by {REPLACED_ITEMS[link_id]} in version "
+                f"{INSTRUMENT_VERSION}; answer {QUESTIONNAIRE_CANONICAL}"
+            )
+            issues.append(Issue("not-supported", message, (path,)))
+            continue
         if item is None:
             issues.append(
                 Issue("structure", f"{link_id}: not an item of {QUESTIONNAIRE_CANONICAL}", (path,))
@@ -518,10 +574,16 @@ def _read_questionnaire_reference(resource: Mapping[str, Any], issues: list[Issu
         return
     if isinstance(reference, str) and reference.startswith(QUESTIONNAIRE_URL + "|"):
         version = reference.partition("|")[2]
-        message = (
-            f"version {version} of the questionnaire is unknown; "
-            f"this server scores version {INSTRUMENT_VERSION}"
-        )
+        if version in versions.VERSIONS:
+            message = (
+                f"version {version} of the questionnaire is retired; this server scores "
+                f"version {INSTRUMENT_VERSION} ({QUESTIONNAIRE_CANONICAL})"
+            )
+        else:
+            message = (
+                f"version {version} of the questionnaire is unknown; "
+                f"this server scores version {INSTRUMENT_VERSION}"
+            )
         issues.append(Issue("not-supported", message, path))
     else:
         issues.append(
@@ -662,9 +724,17 @@ def result_observations(
     Members, in order: the definition verdict, d1-d7, c1-c8, the number of
     criteria supported, the pattern, axis I, then one per raised flag. Each is
     ``derivedFrom`` the response; the panel lists the members in ``hasMember``
-    and carries the scoring version. Explanations travel as ``note``.
+    and carries the scoring version. Explanations travel as ``note``. The
+    texts are those the result was issued with (its flags' titles and
+    explanations, its version's titles and headline), never re-derived.
     """
+    # Through from_dict, a result of any version carries its flags' issued texts
+    # (a version 1 result stored before flags had them gets its own rules' texts).
+    result = Result.from_dict(result.to_dict())
     data = result.to_dict()
+    rules = versions.scoring_for(result.instrument_version)
+    component_titles: Mapping[str, str] = rules.COMPONENT_TITLES
+    criterion_titles: Mapping[str, str] = rules.CRITERION_TITLES
     explanations = data["explanations"]
     base = {
         "status": "final",
@@ -689,7 +759,7 @@ def result_observations(
         add(
             cid,
             {
-                "code": _concept(cid, COMPONENT_TITLES[cid]),
+                "code": _concept(cid, component_titles[cid]),
                 "valueCodeableConcept": _concept(status),
                 "note": [{"text": explanations[cid]}],
             },
@@ -698,7 +768,7 @@ def result_observations(
         add(
             cid,
             {
-                "code": _concept(cid, CRITERION_TITLES[cid]),
+                "code": _concept(cid, criterion_titles[cid]),
                 "valueCodeableConcept": _concept(status),
                 "note": [{"text": explanations[cid]}],
             },
@@ -728,12 +798,11 @@ def result_observations(
         },
     )
     for flag in data["flags"]:
-        rule = FLAG_RULE_BY_CODE[flag["code"]]
         add(
             f"flag/{flag['code']}",
             {
                 "code": _concept("flag", "Flag raised"),
-                "valueCodeableConcept": _concept(flag["code"], rule.title),
+                "valueCodeableConcept": _concept(flag["code"], flag["title"]),
                 "component": [
                     {
                         "code": _concept("severity"),
@@ -741,10 +810,10 @@ def result_observations(
                     },
                     *({"code": _concept("test"), "valueString": test} for test in flag["tests"]),
                 ],
-                "note": [{"text": rule.reason}],
+                "note": [{"text": flag["explanation"]}],
             },
         )
-    headline = CATEGORY_TEXTS[result.category][0]
+    headline = result.headline
     panel = {
         "resourceType": "Observation",
         "id": observation_id(response_id, "result"),
@@ -820,6 +889,9 @@ def result_from_observations(observations: Iterable[Mapping[str, Any]], question
                     "tests": [
                         c["valueString"] for c in components if _code_of(c["code"]) == "test"
                     ],
+                    # The texts the flag was issued with (its title, its explanation).
+                    "title": (value or {}).get("coding", [{}])[0].get("display"),
+                    "explanation": note,
                 }
             )
     return result
@@ -837,7 +909,11 @@ def _entries(
     identifier: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     response = questionnaire_response(
-        answers, authored, resource_id=response_id, identifier=identifier
+        answers,
+        authored,
+        resource_id=response_id,
+        identifier=identifier,
+        version=result.instrument_version,
     )
     resources = [
         response,
@@ -879,13 +955,19 @@ def bundle_for_submissions(
     read them, so it is the same either way. Works on any objects with ``answers``,
     ``created_on``, ``public_id``, ``reference``, ``instrument_version`` and
     ``result()`` (``screening.models.Submission``).
+
+    Each submission is written as it was issued: its response answers the
+    Questionnaire of its own instrument version (``questionnaire`` is
+    ``url|1`` for a version 1 submission, with version 1's wording), and the
+    Observations carry its stored result, never a re-scoring.
     """
     entries: list[dict[str, Any]] = []
     for submission in submissions:
-        if submission.instrument_version != INSTRUMENT_VERSION:
+        result = submission.result()
+        if result.instrument_version != submission.instrument_version:
             raise ValueError(
-                f"submission {submission.public_id} was taken under instrument version "
-                f"{submission.instrument_version}; this export knows {INSTRUMENT_VERSION}"
+                f"submission {submission.public_id} says instrument version "
+                f"{submission.instrument_version} but its result says {result.instrument_version}"
             )
         identifier = (
             {"system": REFERENCE_SYSTEM, "value": submission.reference} if with_reference else None
@@ -896,7 +978,7 @@ def bundle_for_submissions(
         entries.extend(
             _entries(
                 answers,
-                submission.result(),
+                result,
                 response_id=str(submission.public_id),
                 authored=submission.created_on,
                 identifier=identifier,

@@ -166,12 +166,15 @@ class Submission(models.Model):
         New submissions are scored under the current version; an older version
         is asked for only by demo data and tests that stand in for old rows.
         """
-        result = versions.scoring_for(instrument_version).score(answers)
+        issued = versions.scoring_for(instrument_version).score(answers).to_dict()
+        # Read back as the current Result class, whatever version scored it, so
+        # the columns below are copied from exactly what is stored.
+        result = scoring.Result.from_dict(issued)
         return {
             "answers": answers,
             "instrument_version": result.instrument_version,
             "scoring_version": result.scoring_version,
-            "issued_result": result.to_dict(),
+            "issued_result": issued,
             "category": result.category.value,
             "pattern": result.pattern.value,
             "criteria_supported": result.criteria_supported,

@@ -116,3 +116,38 @@ def test_it_needs_no_csrf_token(minimal_answers):
 
     response = post(Client(enforce_csrf_checks=True), minimal_answers)
     assert response.status_code == 200
+
+
+def _with_v1_item(answers: dict) -> dict:
+    v1 = {k: v for k, v in answers.items() if k != "prior_diagnosis"}
+    return {**v1, "diagnosis_explains": "yes"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [URL, "/api/v1/report"])
+def test_a_version_1_item_is_refused_naming_the_item_that_replaced_it(client, minimal_answers, url):
+    response = client.post(
+        url, data=json.dumps(_with_v1_item(minimal_answers)), content_type="application/json"
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert list(errors) == ["diagnosis_explains"]
+    assert "prior_diagnosis" in errors["diagnosis_explains"][0]
+
+
+@pytest.mark.django_db
+def test_version_2_answers_are_scored_with_the_new_items(client, minimal_answers):
+    answers = {
+        **minimal_answers,
+        "prior_diagnosis": "dystonia",
+        "procedures": ["nerve_release"],
+        "family_history": ["parkinsons"],
+        "onset_activity": "cycling",
+        "regions": ["knee"],
+        "gait_video": "yes",
+    }
+    result = post(client, answers).json()
+    assert result["instrument_version"] == "2"
+    assert result == score(answers).to_dict()
+    codes = {flag["code"] for flag in result["flags"]}
+    assert {"invasive_procedures", "family_movement_disorder"} <= codes

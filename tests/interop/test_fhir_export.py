@@ -109,6 +109,7 @@ def test_with_nothing_shared_it_writes_the_questionnaire_only(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "CodeSystem-llc-screen-answers.json",
         "CodeSystem-llc-screen-result.json",
+        "Questionnaire-llc-screen-1.json",
         "Questionnaire-llc-screen.json",
     ]
 
@@ -129,11 +130,46 @@ def test_the_reviewer_bundle_can_carry_the_reference(five_submissions):
 
 
 @pytest.mark.django_db
-def test_it_refuses_a_submission_from_another_instrument_version(minimal_answers):
+def test_it_refuses_a_submission_whose_version_disagrees_with_its_result(minimal_answers):
     submission = submit(minimal_answers, shared=True, day=datetime.date(2025, 3, 1))
-    submission.instrument_version = "2"
-    with pytest.raises(ValueError, match="instrument version 2"):
+    submission.instrument_version = "1"
+    with pytest.raises(ValueError, match="instrument version 1"):
         fhir.bundle_for_submissions([submission])
+
+
+@pytest.mark.django_db
+def test_a_version_1_submission_is_exported_with_its_own_questionnaire(tmp_path, minimal_answers):
+    from screening.v1 import instrument as v1_instrument
+
+    v1_answers = {k: v for k, v in minimal_answers.items() if k != "prior_diagnosis"}
+    v1_answers.update(exam_ortho="clear_cause", diagnosis_explains="yes")
+    old = Submission.objects.create(
+        **Submission.fields_from(v1_instrument.validate(v1_answers), instrument_version="1"),
+        share_for_research=True,
+        created_on=datetime.date(2025, 3, 1),
+    )
+    submit(minimal_answers, shared=True, day=datetime.date(2025, 3, 2))
+    call_command("export_fhir", "--out", str(tmp_path))
+    assert json.loads((tmp_path / "Questionnaire-llc-screen-1.json").read_text()) == (
+        fhir.questionnaire("1")
+    )
+    (bundle,) = bundles_in(tmp_path)
+    assert_valid(bundle)
+    first, second = responses_of(bundle)
+    assert first["id"] == str(old.public_id)
+    assert first["questionnaire"] == fhir.canonical("1")
+    assert second["questionnaire"] == fhir.canonical("2")
+    link_ids = {i["linkId"] for group in first["item"] for i in group["item"]}
+    assert "diagnosis_explains" in link_ids and "prior_diagnosis" not in link_ids
+    observations = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+        and e["resource"]["derivedFrom"] == [{"reference": f"urn:uuid:{old.public_id}"}]
+    ]
+    read_back = fhir.result_from_observations(observations, first["questionnaire"])
+    assert read_back == old.result().to_dict()
+    assert read_back["scoring_version"] == old.issued_result["scoring_version"] == "1.0.0"
 
 
 @pytest.mark.django_db

@@ -116,7 +116,8 @@ def test_it_accepts_plain_application_json(client, minimal_answers):
 @pytest.mark.parametrize(
     "reference",
     [
-        "https://stride-screen.example/fhir/Questionnaire/llc-screen|2",
+        "https://stride-screen.example/fhir/Questionnaire/llc-screen|1",
+        "https://stride-screen.example/fhir/Questionnaire/llc-screen|3",
         "https://example.org/Questionnaire/phq-9|1",
     ],
 )
@@ -296,3 +297,66 @@ def test_score_is_rate_limited_like_the_api(client, minimal_answers):
     with override_settings(RATELIMITS={"api": "2/60"}, RATELIMIT_ENABLED=True):
         statuses = [post(client, SCORE, posted).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [f"{QUESTIONNAIRE}?version=1", f"{QUESTIONNAIRE}/_history/1"])
+def test_version_1_of_the_questionnaire_stays_retrievable(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(fhir.FHIR_JSON)
+    assert response.json() == fhir.questionnaire("1")
+    assert response.json()["version"] == "1" and response.json()["status"] == "retired"
+    assert_valid(response.json())
+
+
+@pytest.mark.django_db
+def test_the_current_questionnaire_is_version_2(client):
+    assert client.get(QUESTIONNAIRE).json()["version"] == "2"
+    assert client.get(f"{QUESTIONNAIRE}/_history/2").json() == fhir.questionnaire("2")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [f"{QUESTIONNAIRE}?version=3", f"{QUESTIONNAIRE}/_history/0"])
+def test_an_unknown_version_is_404(client, url):
+    refused(client.get(url), 404)
+
+
+@pytest.mark.django_db
+def test_score_names_the_item_that_replaced_a_version_1_item(client, minimal_answers):
+    response = response_for(minimal_answers)
+    response["item"][0]["item"].append(
+        {"linkId": "diagnosis_explains", "answer": [{"valueCoding": {"code": "yes"}}]}
+    )
+    outcome = post(client, SCORE, response)
+    assert refused(outcome) == {"diagnosis_explains"}
+    assert "prior_diagnosis" in outcome.json()["issue"][0]["diagnostics"]
+
+
+@pytest.mark.django_db
+def test_score_refuses_a_response_to_version_1(client, minimal_answers):
+    response = response_for(minimal_answers)
+    response["questionnaire"] = fhir.canonical("1")
+    outcome = post(client, SCORE, response)
+    refused(outcome)
+    assert "retired" in outcome.json()["issue"][0]["diagnostics"]
+
+
+@pytest.mark.django_db
+def test_the_score_bundle_names_version_2(client, minimal_answers):
+    bundle = post(client, SCORE, response_for(minimal_answers)).json()
+    (qr,) = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    ]
+    assert qr["questionnaire"] == fhir.canonical("2")
+
+
+@pytest.mark.django_db
+def test_api_fhir_format_names_the_item_that_replaced_a_version_1_item(client, minimal_answers):
+    answers = {k: v for k, v in minimal_answers.items() if k != "prior_diagnosis"}
+    answers["diagnosis_explains"] = "partly"
+    outcome = post(client, f"{API}?format=fhir", answers, "application/json")
+    refused(outcome)
+    assert "prior_diagnosis" in outcome.json()["issue"][0]["diagnostics"]

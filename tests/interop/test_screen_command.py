@@ -64,7 +64,9 @@ def test_a_missing_file_exits_2():
 
 
 def test_jsonl_gives_one_line_per_input_line_in_order(tmp_path):
-    answers = [v["answers"] for v in VIGNETTES.values()]
+    # The vignettes of the current version (version 1's are refused, as tested below).
+    answers = [v["answers"] for v in VIGNETTES.values() if v.get("instrument_version") != "1"]
+    assert len(answers) >= 3
     path = tmp_path / "many.jsonl"
     path.write_text("\n".join(json.dumps(a) for a in answers) + "\n")
     done = screen("--jsonl", str(path))
@@ -94,3 +96,19 @@ def test_jsonl_answers_a_blank_line_in_its_place(tmp_path, minimal_answers):
         list(score(minimal_answers).to_dict())
     ]
     assert done.returncode == 2 and "line 2: answers: is not valid JSON" in done.stderr
+
+
+def test_a_version_1_item_exits_2_naming_the_item_that_replaced_it(tmp_path, minimal_answers):
+    answers = {k: v for k, v in minimal_answers.items() if k != "prior_diagnosis"}
+    answers["diagnosis_explains"] = "no"
+    done = screen("-", stdin=json.dumps(answers))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "diagnosis_explains" in done.stderr and "prior_diagnosis" in done.stderr
+    path = tmp_path / "answers.jsonl"
+    path.write_text(json.dumps(minimal_answers) + "\n" + json.dumps(answers) + "\n")
+    lines = screen("--jsonl", str(path))
+    assert lines.returncode == 2
+    first, second = (json.loads(line) for line in lines.stdout.splitlines())
+    assert first["instrument_version"] == "2"
+    assert "prior_diagnosis" in second["errors"]["diagnosis_explains"][0]

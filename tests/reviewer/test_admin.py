@@ -573,7 +573,7 @@ def test_it_filters_on_the_versions_present(reviewer_client):
     submission = make_submission()
     version = submission.scoring_version
     shown = reviewer_client.get(
-        reverse(LIST), {"scoring_version": version, "instrument_version": "1"}
+        reverse(LIST), {"scoring_version": version, "instrument_version": "2"}
     )
     assert submission.reference in shown.text
     unknown = reviewer_client.get(reverse(LIST), {"scoring_version": "0.0.1"})

@@ -45,7 +45,12 @@ def test_the_csv_has_one_column_per_item_with_ages_as_bands(reviewer_client):
     assert "age" not in row and "onset_age" not in row
     assert row["sensations"] == "tightness;weakness"
     assert row["category"] == submission.category
-    expected_items = [i for i in ITEMS if i not in ("own_words", "what_helped")]
+    # Both versions' items: the current ones in order, then version 1's diagnosis_explains.
+    expected_items = [i for i in exports.ITEMS if i not in ("own_words", "what_helped")]
+    assert expected_items[: len(ITEMS) - 2] == [
+        i for i in ITEMS if i not in ("own_words", "what_helped")
+    ]
+    assert expected_items[-1] == "diagnosis_explains"
     assert list(row)[len(exports.META_COLUMNS) :] == [
         f"{i}_band" if i in ("age", "onset_age") else i for i in expected_items
     ]

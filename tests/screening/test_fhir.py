@@ -31,7 +31,7 @@ from screening.instrument import (
     When,
     validate,
 )
-from screening.scoring import score
+from screening.scoring import Result, score
 
 SECTION_IDS = [section.id for section in SECTIONS]
 DAY = datetime.date(2025, 3, 14)
@@ -261,8 +261,40 @@ def test_it_builds_a_questionnaire_that_validates_as_r4():
     resource = fhir.questionnaire()
     assert_valid(resource)
     assert resource["url"] == "https://stride-screen.example/fhir/Questionnaire/llc-screen"
-    assert resource["version"] == "1"
+    assert resource["version"] == "2"
     assert resource["status"] == "active"
+
+
+def test_version_1_stays_retrievable_with_its_own_items_and_wording():
+    from screening.v1 import instrument as v1_instrument
+    from screening.v1 import questions as v1_questions
+
+    resource = fhir.questionnaire("1")
+    assert_valid(resource)
+    assert (resource["url"], resource["version"], resource["status"]) == (
+        fhir.QUESTIONNAIRE_URL,
+        "1",
+        "retired",
+    )
+    entries = {e["linkId"]: e for e in _questionnaire_items(resource["item"])}
+    assert set(v1_instrument.ITEMS) <= set(entries)
+    assert "prior_diagnosis" not in entries and "procedures" not in entries
+    assert entries["diagnosis_explains"]["text"] == str(v1_questions.label("diagnosis_explains"))
+    assert entries["sudden_weakness"]["text"] == str(v1_questions.label("sudden_weakness"))
+    current = {e["linkId"]: e for e in _questionnaire_items(fhir.questionnaire()["item"])}
+    assert entries["sudden_weakness"]["text"] != current["sudden_weakness"]["text"]
+    onset = [o["valueCoding"]["code"] for o in entries["onset_activity"]["answerOption"]]
+    assert "cycling" not in onset
+    assert "cycling" in [
+        o["valueCoding"]["code"] for o in current["onset_activity"]["answerOption"]
+    ]
+
+
+def test_an_unknown_version_is_refused():
+    from screening.versions import UnknownVersion
+
+    with pytest.raises(UnknownVersion):
+        fhir.questionnaire("3")
 
 
 def test_it_asks_every_item_once_with_our_ids_as_link_ids():
@@ -364,7 +396,15 @@ def test_code_systems_hold_every_code_we_use():
     for system in systems.values():
         assert_valid(system)
     answer_codes = {c["code"] for c in systems[fhir.ANSWERS_CODE_SYSTEM_ID]["concept"]}
-    assert answer_codes == {code for item in ITEMS.values() for code in item.codes}
+    assert answer_codes >= {code for item in ITEMS.values() for code in item.codes}
+    # Version 1's codes stay in the system, so that its responses keep their codes.
+    from screening.v1.instrument import ITEMS as V1_ITEMS
+
+    assert answer_codes >= {code for item in V1_ITEMS.values() for code in item.codes}
+    assert {"dystonia", "other_partial", "cycling", "knee", "nerve_release"} <= answer_codes
+    result_codes = {c["code"] for c in systems[fhir.RESULT_CODE_SYSTEM_ID]["concept"]}
+    assert {"known_dystonia", "invasive_procedures", "family_movement_disorder"} <= result_codes
+    assert systems[fhir.ANSWERS_CODE_SYSTEM_ID]["version"] == "2"
 
 
 # --- responses ----------------------------------------------------------------------
@@ -380,7 +420,7 @@ def test_answers_survive_the_trip_through_a_response(answers):
 def test_every_response_validates_and_names_no_one(answers):
     response = fhir.questionnaire_response(answers, DAY, resource_id="r1")
     assert_valid(response)
-    assert response["questionnaire"] == f"{fhir.QUESTIONNAIRE_URL}|1"
+    assert response["questionnaire"] == f"{fhir.QUESTIONNAIRE_URL}|2"
     assert response["status"] == "completed"
     assert response["authored"] == "2025-03-14"
     assert not {"subject", "source", "author", "encounter"} & set(response)
@@ -412,7 +452,8 @@ def _good_response(minimal_answers: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "reference",
     [
-        "https://stride-screen.example/fhir/Questionnaire/llc-screen|2",
+        "https://stride-screen.example/fhir/Questionnaire/llc-screen|1",
+        "https://stride-screen.example/fhir/Questionnaire/llc-screen|3",
         "https://elsewhere.example/Questionnaire/llc-screen|1",
         "Questionnaire/llc-screen",
         None,
@@ -608,3 +649,68 @@ def test_an_operation_outcome_for_bad_answers_names_the_items(minimal_answers):
     outcome = fhir.outcome_for_answers(caught.value)
     assert_valid(outcome)
     assert {e for i in outcome["issue"] for e in i["expression"]} == {"side", "age"}
+
+
+def test_a_response_to_version_1_is_refused_as_retired(minimal_answers):
+    response = _good_response(minimal_answers)
+    response["questionnaire"] = fhir.canonical("1")
+    _, issues = _refused(response)
+    assert "retired" in issues[0].message and "|2" in issues[0].message
+
+
+def test_a_version_1_item_is_refused_naming_the_item_that_replaced_it(minimal_answers):
+    response = _good_response(minimal_answers)
+    response["item"][0]["item"].append(
+        {"linkId": "diagnosis_explains", "answer": [{"valueCoding": {"code": "yes"}}]}
+    )
+    link_ids, issues = _refused(response)
+    assert link_ids == {"diagnosis_explains"}
+    assert "prior_diagnosis" in issues[0].message
+
+
+def test_a_version_1_result_is_expressed_with_its_own_texts_and_questionnaire():
+    from screening.v1 import instrument as v1_instrument
+    from screening.v1 import scoring as v1_scoring
+
+    answers = v1_instrument.validate(
+        {
+            "age": 40,
+            "running_years": 10,
+            "onset_age": 35,
+            "side": "left",
+            "onset_activity": "running",
+            "sensations": ["tightness"],
+            "coordination_loss": "always",
+            "context": "only_running",
+            "regions": ["foot"],
+            "first_region": "foot_ankle_toes",
+            "numbness": "no",
+            "tingling": "no",
+            "burning": "no",
+            "shooting_pain": "no",
+            "localized_pain": "no",
+            "pain_level": 1,
+            "weakness_daily": "no",
+            "walking": "none",
+            "rest_tremor": "no",
+            "bladder_bowel_saddle": "no",
+            "sudden_weakness": "no",
+            "acute_limb": "no",
+            "diagnosis_explains": "yes",
+        }
+    )
+    result = v1_scoring.score(answers)
+    assert result.flags, "the v1 answers raise flags"
+    bundle = fhir.score_bundle(answers, result, response_id="r1", authored=DAY)
+    assert_valid(bundle)
+    response, *observations = (e["resource"] for e in bundle["entry"])
+    assert response["questionnaire"] == fhir.canonical("1")
+    codes = {e["linkId"] for e in _questionnaire_items(response["item"])}
+    assert "diagnosis_explains" in codes
+    read_back = fhir.result_from_observations(observations, response["questionnaire"])
+    issued = Result.from_dict(result.to_dict()).to_dict()
+    assert read_back == issued
+    assert read_back["instrument_version"] == "1" and read_back["scoring_version"] == "1.0.0"
+    for flag in read_back["flags"]:
+        rule = v1_scoring.FLAG_RULE_BY_CODE[flag["code"]]
+        assert (flag["title"], flag["explanation"]) == (rule.title, rule.reason)

@@ -45,3 +45,18 @@ def test_rows_stored_before_the_upgrade_get_their_version_1_result(client):
     link_browser(client, submission)
     page = client.get("/result/").content.decode()
     assert str(issued.headline) in page
+
+
+@pytest.mark.django_db
+def test_a_version_1_row_gets_the_same_columns_as_its_issued_result():
+    """The reviewer's columns (criteria bits, flags) of a version 1 row are read off
+    its issued result, as for a version 2 row: a criterion supported under v1 sets
+    its bit (they once compared against version 2's enum and came out 0)."""
+    answers = json.loads((EXAMPLES / "v3_marathoner_runners_dystonia.json").read_text())
+    issued = scoring_v1.score(answers)
+    fields = Submission.fields_from(answers, instrument_version="1")
+    supported = [cid for cid, status in issued.criteria if status.value == "supported"]
+    assert supported
+    assert bin(fields["criteria_mask"]).count("1") == len(supported) == fields["criteria_supported"]
+    assert fields["flags"] == [flag.code for flag in issued.flags]
+    assert fields["issued_result"] == issued.to_dict()

@@ -2,10 +2,14 @@
 
 Writes into ``--out`` (default ``fhir-export``):
 
-- ``Questionnaire-llc-screen.json`` and the two ``CodeSystem-*.json`` files;
+- ``Questionnaire-llc-screen.json`` (the current version), one
+  ``Questionnaire-llc-screen-<version>.json`` per earlier version (retired,
+  kept for the responses given to it) and the two ``CodeSystem-*.json`` files;
 - ``Bundle-0001.json``, ``Bundle-0002.json``, ...: one ``collection`` Bundle per
   ``--batch-size`` submissions whose runner agreed to share them for research,
   oldest first, each with its QuestionnaireResponse and result Observations.
+  A submission taken under version 1 answers version 1's Questionnaire
+  (``questionnaire`` ends in ``|1``) and carries its result as issued.
 
 Bundles left in ``--out`` by an earlier run are removed first, so that a
 submission whose consent was withdrawn since does not linger in the folder.
@@ -22,7 +26,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from screening import fhir
+from screening import fhir, versions
 from screening.instrument import INSTRUMENT_ID
 from screening.models import Submission
 
@@ -69,6 +73,10 @@ class Command(BaseCommand):
         for stale in out.glob("Bundle-*.json"):
             stale.unlink()
         _write(out / f"Questionnaire-{INSTRUMENT_ID}.json", fhir.questionnaire())
+        for version in versions.VERSIONS:
+            if version != versions.CURRENT_VERSION:
+                path = out / f"Questionnaire-{INSTRUMENT_ID}-{version}.json"
+                _write(path, fhir.questionnaire(version))
         for system_id, code_system in fhir.code_systems().items():
             _write(out / f"CodeSystem-{system_id}.json", code_system)
         bundles = submissions = 0
@@ -80,6 +88,6 @@ class Command(BaseCommand):
                 fhir.bundle_for_submissions(batch, include_free_text=options["free_text"]),
             )
         self.stdout.write(
-            f"Wrote the Questionnaire, 2 code systems and {bundles} Bundle(s) "
-            f"with {submissions} consented submission(s) to {out}"
+            f"Wrote the Questionnaire ({len(versions.VERSIONS)} versions), 2 code systems "
+            f"and {bundles} Bundle(s) with {submissions} consented submission(s) to {out}"
         )

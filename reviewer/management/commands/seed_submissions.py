@@ -1,10 +1,14 @@
 """Create N synthetic consented submissions for demos and benchmarks.
 
-Each submission's answers are drawn item by item from instrument v1 with
-plausible frequencies (mostly runners whose story fits the working
-definition, some with warning signs or another likely cause), cleaned with
-``instrument.validate(drop_hidden(...))`` and scored by ``score()`` through
-``Submission.fields_from``: nothing is computed here that scoring owns.
+Each submission's answers are drawn item by item with plausible frequencies
+(mostly runners whose story fits the working definition, some with warning
+signs or another likely cause). About ``V1_SHARE`` of them stand in for rows
+taken under instrument version 1 (``diagnosis_explains``, no version 2
+items); the rest answer version 2. Each is cleaned with its own version's
+``validate(drop_hidden(...))`` (``versions.instrument_for``) and scored by
+that version's ``score()`` through ``Submission.fields_from(answers,
+instrument_version=...)``: nothing is computed here that scoring owns. The
+same ``--seed`` gives the same rows, versions included.
 
 Speed: two worker processes draw and score rows, the parent streams them into
 PostgreSQL with ``COPY`` (1,000,000 rows in well under three minutes on the
@@ -29,7 +33,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from screening.instrument import LIMIT_ACTIVITIES, TESTS, drop_hidden, validate
+from screening import versions
+from screening.instrument import LIMIT_ACTIVITIES, TESTS
 from screening.models import REFERENCE_ALPHABET, Submission
 
 CHUNK = 5_000
@@ -45,6 +50,8 @@ _OFFSET = 0x5DEECE66D
 _MASK = (1 << 40) - 1
 SPREAD_DAYS = 4 * 365
 CONSENT_VERSION = "1"
+# The share of seeded rows that stand in for submissions taken under version 1.
+V1_SHARE = 0.15
 
 
 def reference_for(number: int) -> str:
@@ -78,8 +85,16 @@ def _yes(rng: random.Random, p: float) -> str:
     return "yes" if rng.random() < p else "no"
 
 
-def draw_answers(rng: random.Random) -> dict[str, Any]:
-    """One plausible raw answers object (cleaned by the caller)."""
+def draw_answers(rng: random.Random, version: str = versions.CURRENT_VERSION) -> dict[str, Any]:
+    """One plausible raw answers object of an instrument version (cleaned by the caller)."""
+    v1 = version == "1"
+    onset_activity = (
+        {"running": 86, "walking": 5, "other": 4, "unsure": 5}
+        if v1
+        else {"running": 83, "cycling": 4, "walking": 5, "other": 3, "unsure": 5}
+    )
+    region_codes = ["glutes", "hip_front", "quads", "hamstrings", "calf", "shin", "ankle", "foot"]
+    region_codes += ["toes"] if v1 else ["knee", "toes"]
     onset_age = min(max(int(rng.triangular(14, 62, 22)), 12), 80)
     duration = min(int(rng.expovariate(1 / 5)), 30)
     age = min(onset_age + duration, 100)
@@ -88,18 +103,13 @@ def draw_answers(rng: random.Random) -> dict[str, Any]:
         "onset_age": onset_age,
         "running_years": rng.randint(0, max(0, min(onset_age - 8, 40))),
         "side": _pick(rng, {"right": 45, "left": 40, "both": 12, "unsure": 3}),
-        "onset_activity": _pick(rng, {"running": 86, "walking": 5, "other": 4, "unsure": 5}),
+        "onset_activity": _pick(rng, onset_activity),
         "sensations": _some(rng, ["aching", "tightness", "soreness", "weakness"], 1, 3)
         if rng.random() > 0.03
         else ["none"],
         "coordination_loss": _pick(rng, {"always": 60, "sometimes": 35, "never": 5}),
         "context": _pick(rng, {"only_running": 55, "mainly_running": 35, "also_other": 10}),
-        "regions": _some(
-            rng,
-            ["glutes", "hip_front", "quads", "hamstrings", "calf", "shin", "ankle", "foot", "toes"],
-            1,
-            4,
-        ),
+        "regions": _some(rng, region_codes, 1, 4),
         "first_region": _pick(
             rng, {"hip_thigh": 50, "calf_shin": 20, "foot_ankle_toes": 25, "unsure": 5}
         ),
@@ -176,7 +186,26 @@ def draw_answers(rng: random.Random) -> dict[str, Any]:
     ortho = {"not_examined": 30, "nothing_found": 35, "minor_findings": 30, "clear_cause": 5}
     _maybe(rng, a, "exam_ortho", _pick(rng, ortho), 0.9)
     _maybe(rng, a, "exam_neuro", _pick(rng, {"not_done": 50, "normal": 45, "abnormal": 5}), 0.85)
-    _maybe(rng, a, "diagnosis_explains", _pick(rng, {"no": 70, "partly": 25, "yes": 5}), 0.9)
+    if v1:
+        _maybe(rng, a, "diagnosis_explains", _pick(rng, {"no": 70, "partly": 25, "yes": 5}), 0.9)
+    else:
+        diagnosis = {"none": 60, "dystonia": 10, "other_full": 4, "other_partial": 16, "unsure": 10}
+        _maybe(rng, a, "prior_diagnosis", _pick(rng, diagnosis), 0.9)
+        operations = [
+            "spine_surgery",
+            "hip_surgery",
+            "knee_surgery",
+            "nerve_release",
+            "compartment_release",
+            "other_surgery",
+            "injections",
+        ]
+        # About a third of the Mayo series had invasive procedures before the diagnosis.
+        procedures = _some(rng, operations, 1, 2) if rng.random() < 0.3 else ["none"]
+        _maybe(rng, a, "procedures", procedures, 0.8)
+        family = _pick(rng, {"none": 80, "unsure": 12, "dystonia": 4, "parkinsons": 4})
+        _maybe(rng, a, "family_history", [family], 0.8)
+        _maybe(rng, a, "gait_video", _yes(rng, 0.35), 0.8)
     for test in TESTS:
         result = {"not_done": 60, "normal": 30, "abnormal": 5, "unsure": 5}
         _maybe(rng, a, test, _pick(rng, result), 0.6)
@@ -209,11 +238,24 @@ def draw_answers(rng: random.Random) -> dict[str, Any]:
     return a
 
 
+def draw_version(rng: random.Random) -> str:
+    """Version 1 for about ``V1_SHARE`` of the rows, else the current version."""
+    return "1" if rng.random() < V1_SHARE else versions.CURRENT_VERSION
+
+
+def draw_fields(rng: random.Random) -> dict[str, Any]:
+    """The stored fields of one drawn submission, under the version drawn for it."""
+    version = draw_version(rng)
+    definition = versions.instrument_for(version)
+    answers = definition.validate(definition.drop_hidden(draw_answers(rng, version)))
+    return Submission.fields_from(answers, instrument_version=version)
+
+
 def draw_row(rng: random.Random, today: datetime.date) -> dict[str, Any]:
-    answers = validate(drop_hidden(draw_answers(rng)))
+    fields = draw_fields(rng)
     day = today - datetime.timedelta(days=rng.randrange(SPREAD_DAYS))
     return {
-        **Submission.fields_from(answers),
+        **fields,
         "created_on": day,
         "consent_on": day,
         "share_for_research": True,
@@ -262,9 +304,8 @@ def _profiles(task: tuple[int, int]) -> list[str]:
     rng = random.Random(seed)
     profiles = []
     for _ in range(count):
-        answers = validate(drop_hidden(draw_answers(rng)))
         fields = {
-            **Submission.fields_from(answers),
+            **draw_fields(rng),
             "share_for_research": True,
             "consent_version": CONSENT_VERSION,
         }
