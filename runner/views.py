@@ -7,6 +7,8 @@ runner's own signed cookie, never in a URL, so it stays out of access logs.
 
 from __future__ import annotations
 
+import functools
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from config.logging import route_of
 from runner import journey
 from runner.forms import FORMS, ConsentForm, OptionalCodeForm, ResumeForm, StepForm
 from screening import access, questions, versions
@@ -38,7 +41,7 @@ from screening.scoring import (
     score,
     urgent_flags,
 )
-from web.middleware import machine_refusal, wants_json
+from web.middleware import RETRY_AFTER_SECONDS, is_outage, machine_refusal, wants_json
 from web.ratelimit import ratelimit, refusal
 from web.runner_cookies import (
     CODE_COOKIE,
@@ -47,6 +50,8 @@ from web.runner_cookies import (
     set_runner_cookie,
     unlink,
 )
+
+logger = logging.getLogger("screening.requests")
 
 BAD_INPUT = 400
 CONFLICT = 409  # a page posted for a screening that is no longer the one it was shown for
@@ -298,7 +303,41 @@ def _may_skip(step_id: str, saved: dict[str, Any]) -> bool:
     return step.skippable and not any(item_id in saved for item_id in step.item_ids)
 
 
+def urgent_first_when_down(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """A step posted with an urgent "yes" while the database cannot be reached gets
+    the help page (docs/clinical-safety.md H1), not the generic 503 page.
+
+    The answer needs nothing but the posted form and the template: the urgent
+    answers are read off the post as the CSRF refusal reads them, and the page
+    is rendered without a query or a cache call. Nothing was saved, so it says
+    so, and the status stays 503 with Retry-After.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, step_id: str) -> HttpResponse:
+        try:
+            return view(request, step_id)
+        except Exception as error:
+            said = _urgent_said(request) if is_outage(error) else {}
+            if not urgent_flags(said):
+                raise
+            logger.error(
+                "database unavailable, urgent answer given the help page",
+                exc_info=(type(error), error, error.__traceback__),
+                extra={"event": "database_unavailable", "route": route_of(request)},
+            )
+            response = _help_page(request, said, _step_url(step_id), saved=False)
+            response.status_code = 503
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+
+    return wrapped
+
+
 @form_page
+@urgent_first_when_down
 def step(request: HttpRequest, step_id: str) -> HttpResponse:
     if step_id not in journey.STEP_BY_ID:
         raise Http404
@@ -511,17 +550,25 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """
     if wants_json(request):
         return machine_refusal(request, 403, "The CSRF check failed; send the request again.")
-    try:
-        # Only a step page asks the urgent questions; a forged post elsewhere gets no help page.
-        posted = request.POST if request.path.startswith("/step/") else {}
-    except (RequestDataTooBig, TooManyFieldsSent):
-        posted = {}
-    said = {item: "yes" for item in URGENT_ITEM_IDS if posted.get(item) == "yes"}
+    said = _urgent_said(request)
     if urgent_flags(said):
         response = _help_page(request, said, reverse("home"), saved=False)
         response.status_code = 403
         return response
     return render(request, "403_csrf.html", status=403)
+
+
+def _urgent_said(request: HttpRequest) -> dict[str, str]:
+    """The urgent questions answered "yes" in a posted step page, read off the raw post
+    (no form, no saved answers): for a post that cannot be handled as usual."""
+    if request.method != "POST":
+        return {}
+    try:
+        # Only a step page asks the urgent questions; a forged post elsewhere gets no help page.
+        posted = request.POST if request.path.startswith("/step/") else {}
+    except (RequestDataTooBig, TooManyFieldsSent):
+        posted = {}
+    return {item: "yes" for item in URGENT_ITEM_IDS if posted.get(item) == "yes"}
 
 
 def _help_page(
