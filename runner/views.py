@@ -17,6 +17,7 @@ from crispy_forms.utils import render_crispy_form
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -110,7 +111,7 @@ def _screening_mark(request: HttpRequest) -> str:
     code box does not. A page shown before any screening was linked says so.
     """
     code_hash = linked_hash(request)
-    return code_hash[:12] if code_hash else NO_SCREENING_YET + secrets.token_hex(6)
+    return code_hash[:12] if code_hash else NO_SCREENING_YET + secrets.token_hex(16)
 
 
 def _remember_first_page(response: HttpResponse, request: HttpRequest, code: str) -> None:
@@ -395,8 +396,7 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         step_answers = form.answers()
     new_code = None
     if draft is None:
-        # Starting a draft is rate limited; saving the later steps of one's own is not.
-        refused = refusal("draft", request)
+        draft, new_code, refused = _start_draft(request)
         if refused is not None:
             # Nothing is saved yet: the step comes back with what the runner chose.
             why = _not_saved_yet(refused)
@@ -404,7 +404,7 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
             if response.status_code == 429:  # not the urgent advice
                 response["Retry-After"] = refused["Retry-After"]
             return response
-        draft, new_code = journey.start_draft()
+        assert draft is not None and new_code is not None
     if journey.save_step(draft, step_id, step_answers) is None:
         # Submitted or deleted in another tab since this request read it.
         if _submission(request) is not None:
@@ -418,6 +418,36 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         _remember_first_page(response, request, new_code)
         return link(response, new_code)
     return response
+
+
+def _start_draft(request: HttpRequest) -> tuple[Draft | None, str | None, HttpResponse | None]:
+    """The draft a posted first page starts, and its code; or the rate limit's refusal.
+
+    Starting a draft is rate limited; saving the later steps of one's own is not.
+    A page shown before any screening claims its draft by its mark
+    (journey.claim_first_page): posted many times at once (a double tap, a
+    flaky connection resending), it starts one draft, charged to the budget
+    once, and every answer links the browser to that draft's code.
+    """
+    mark = request.POST.get("screening", "")
+    if not (mark.startswith(NO_SCREENING_YET) and len(mark) > len(NO_SCREENING_YET)):
+        refused = refusal("draft", request)
+        if refused is not None:
+            return None, None, refused
+        return (*journey.start_draft(), None)
+    with transaction.atomic():
+        claimed = journey.claim_first_page(mark)
+        if claimed is None:
+            draft, code = journey.start_draft()
+            started = True
+        else:
+            draft, code, started = claimed
+        # Charged inside the claim: a post waiting on it learns the outcome first.
+        refused = refusal("draft", request) if started else None
+        if refused is not None:
+            transaction.set_rollback(True)
+            return None, None, refused
+    return draft, code, None
 
 
 def _help_if_urgent(
