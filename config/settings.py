@@ -60,7 +60,9 @@ def env_cache(name: str, default: str) -> dict:
         return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
-            # Fail fast when Redis is away: rate limits then fail open (web.ratelimit).
+            # Fail fast when Redis is away or hangs: rate limits then fail open
+            # (web.ratelimit). redis-py retries nothing on a connection of a pool
+            # built this way, so one operation waits half a second at most.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     if url == "locmem://":
@@ -224,10 +226,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # (web.middleware.BodySizeLimitMiddleware); the API has its own, smaller limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
-# The cache holds rate-limit counters, staff sessions (read through, cached_db)
-# and rendered PDFs (an hour, deleted with their submission). Production must
-# name a cache every worker shares (Redis); a development checkout uses local
-# memory, and locmem:// in production only suits a single worker process.
+# The cache holds only what may be lost: rate-limit counters and a few admin
+# values (web.cache). Nothing of a screening is kept there, and every page works
+# without it (rate limits then fail open). Production must name a cache every
+# worker shares (Redis); a development checkout uses local memory, and locmem://
+# in production only suits a single worker process.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if not DEBUG and not CACHE_URL:
     raise ImproperlyConfigured(
@@ -270,9 +273,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-# Sessions stay in the database (the one store of state) and are read through
-# the shared cache, so most requests skip one database query.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions (staff only: a runner's link is a signed cookie) live in the database
+# alone. Read through the cache (cached_db), every admin page, the login
+# included, failed with a 500 when Redis could not be reached: the cache's read
+# is not guarded. One indexed query per staff request is the price.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # A one-time notice to a runner lives in a signed cookie in their own browser,
 # never in a server-side session row (see runner.views on what a session would keep).
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"

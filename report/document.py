@@ -51,7 +51,6 @@ from urllib.parse import unquote, urlsplit
 
 import weasyprint
 from django.conf import settings
-from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -61,7 +60,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from report import bodymap
 from screening import fhir, scoring, versions
-from screening.models import pdf_cache_key
+from screening.models import RenderedPdf
 from screening.versions import CURRENT_VERSION
 
 # Bump when the document's content or layout changes: a cached PDF of another
@@ -93,7 +92,6 @@ DEFAULT_PAPER = "a4"
 
 JSON_ATTACHMENT_NAME = "screening.json"
 FHIR_ATTACHMENT_NAME = "screening.fhir.json"
-CACHE_TIMEOUT = 60 * 60  # seconds; the entry names the variant it holds
 
 
 # --- fetching: our static files and data: URIs, nothing else ---------------------
@@ -940,42 +938,56 @@ def filename_for(reference: str) -> str:
     return f"stride-screen-summary-{reference}.pdf"
 
 
-def _variant(submission: Any, paper: str) -> tuple[str, ...]:
+def _variant(submission: Any, paper: str) -> str:
     """Everything that can change a stored submission's PDF without the submission changing.
 
     The PDF prints the result as issued, so the scoring version is the one it was
     issued under (the current rules do not change it), beside the instrument
-    version whose wording it is printed in."""
-    return (
-        REPORT_VERSION,
-        str(submission.issued_result.get("scoring_version", "")),
-        submission.instrument_version,
-        paper,
-        translation.get_language() or "",
+    version whose wording it is printed in. The versions come first, so that
+    ``_versions_prefix`` names every variant of one report layout."""
+    return "|".join(
+        (
+            _versions_prefix(submission),
+            paper,
+            translation.get_language() or "",
+        )
+    )
+
+
+def _versions_prefix(submission: Any) -> str:
+    return "|".join(
+        (
+            REPORT_VERSION,
+            str(submission.issued_result.get("scoring_version", "")),
+            submission.instrument_version,
+        )
     )
 
 
 def cached_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes | None:
-    """The stored submission's PDF from the cache, or None when it must be rendered.
+    """The stored submission's PDF as rendered before, or None when it must be rendered.
 
-    One cache entry per submission, so that deleting the submission can delete
-    it (models.pdf_cache_key). The entry maps each variant rendered (paper and
-    language, under the current versions) to its bytes, so that asking for A4
-    and Letter in turn does not render each time.
+    The bytes live in the database beside their submission (screening.models.RenderedPdf),
+    one row per variant (paper and language, under the current versions), so that
+    asking for A4 and Letter in turn does not render each time, and deleting the
+    submission deletes them with it. An expired row is ignored (purge_expired deletes it).
     """
-    entry = cache.get(pdf_cache_key(submission.public_id))
-    if not isinstance(entry, dict):
-        return None
-    pdf = entry.get(_variant(submission, paper))
+    pdf = (
+        RenderedPdf.objects.live()
+        .filter(submission_id=submission.pk, variant=_variant(submission, paper))
+        .values_list("pdf", flat=True)
+        .first()
+    )
     return bytes(pdf) if pdf is not None else None
 
 
 def render_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes:
-    """Render a stored submission's PDF and keep it in the cache beside its other variants.
+    """Render a stored submission's PDF and keep it beside its other variants.
 
-    Variants of other versions are dropped: they can never be asked for again.
+    Variants of other versions are dropped: they can never be asked for again. A
+    submission deleted during the render keeps nothing (RenderedPdf.keep), and the
+    request that asked still gets its PDF.
     """
-    variant = _variant(submission, paper)
     pdf = render_pdf(
         submission.answers,
         reference=submission.reference,
@@ -984,14 +996,10 @@ def render_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes:
         result=submission.result(),
         instrument_version=submission.instrument_version,
     )
-    key = pdf_cache_key(submission.public_id)
-    entry = cache.get(key)
-    versions = variant[:3]
-    kept = {v: b for v, b in entry.items() if v[:3] == versions} if isinstance(entry, dict) else {}
-    cache.set(key, {**kept, variant: pdf}, CACHE_TIMEOUT)
-    # A deletion committed during the render has already cleared this key, so the
-    # entry just set would keep the runner's answers in the cache after they are
-    # gone: look again, now that the entry is there, and take it back.
-    if not type(submission).objects.filter(pk=submission.pk).exists():
-        cache.delete(key)
+    RenderedPdf.keep(
+        submission.pk,
+        _variant(submission, paper),
+        pdf,
+        drop_unlike=_versions_prefix(submission) + "|",
+    )
     return pdf

@@ -24,7 +24,6 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, ChangeList
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.paginator import Paginator
@@ -43,6 +42,7 @@ from reviewer import charts, exports, stats
 from screening import audit, instrument, scoring, versions
 from screening.access import KEEP_DAYS
 from screening.models import AuditEntry, Submission, flag_mask
+from web import cache as shared_cache
 from web.ratelimit import ratelimit
 
 admin.site.site_header = "Stride Screen reviewers"
@@ -138,7 +138,7 @@ def version_pairs() -> list[tuple[str, str]]:
     One DISTINCT scan (an index-only scan of the statistics index on
     PostgreSQL) serves both version filters.
     """
-    pairs = cache.get("stride-admin-versions")
+    pairs = shared_cache.get("stride-admin-versions")
     if pairs is None:
         pairs = sorted(
             Submission.objects.filter(share_for_research=True)
@@ -146,7 +146,7 @@ def version_pairs() -> list[tuple[str, str]]:
             .values_list("instrument_version", "scoring_version")
             .distinct()
         )
-        cache.set("stride-admin-versions", pairs, 600)
+        shared_cache.set("stride-admin-versions", pairs, 600)
     return pairs
 
 

@@ -7,16 +7,19 @@ are tested without a browser.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from screening import versions
-from screening.access import hash_code
+from screening.access import hash_code, live_draft
 from screening.instrument import (
     ITEMS,
     SECTIONS,
@@ -131,6 +134,45 @@ def start_draft() -> tuple[Draft, str]:
     """A new empty draft and its code (the code is returned once and never stored)."""
     code = new_code()
     return Draft.objects.create(code_hash=hash_code(code)), code
+
+
+def code_for_first_page(mark: str) -> str:
+    """The code of the screening that a first page, shown before any screening, starts.
+
+    Derived from the page's random mark (128 bits, in that page only) with the
+    secret key, so that every post of that one page, however many arrive at once,
+    names the same code: the draft's unique code hash then lets one of them start
+    the draft and gives the others the same draft and code.
+    """
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), b"first-page:" + mark.encode(), hashlib.sha256
+    ).digest()
+    number = int.from_bytes(digest, "big")
+    symbols = []
+    for _ in range(CODE_LENGTH):
+        number, index = divmod(number, len(CODE_ALPHABET))
+        symbols.append(CODE_ALPHABET[index])
+    return "".join(symbols)
+
+
+def claim_first_page(mark: str) -> tuple[Draft, str, bool] | None:
+    """The draft a first page starts, its code, and whether this call created it.
+
+    Of many posts of one page at once, one creates the draft (the unique code
+    hash decides, in the database); the others wait for it and get that draft.
+    None when the page's code cannot be used (its draft has expired but is not
+    purged yet, or it was sent): the caller starts a draft with a random code.
+    """
+    code = code_for_first_page(mark)
+    code_hash = hash_code(code)
+    if Submission.objects.filter(code_hash=code_hash).exists():
+        return None
+    try:
+        with transaction.atomic():
+            return Draft.objects.create(code_hash=code_hash), code, True
+    except IntegrityError:
+        draft = live_draft(code_hash)
+    return (draft, code, False) if draft is not None else None
 
 
 def carry_over(draft: Draft) -> tuple[str, ...]:

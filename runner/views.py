@@ -7,6 +7,8 @@ runner's own signed cookie, never in a URL, so it stays out of access logs.
 
 from __future__ import annotations
 
+import functools
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +17,7 @@ from crispy_forms.utils import render_crispy_form
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from config.logging import route_of
 from runner import journey
 from runner.forms import FORMS, ConsentForm, OptionalCodeForm, ResumeForm, StepForm
 from screening import access, questions, versions
@@ -38,7 +42,7 @@ from screening.scoring import (
     score,
     urgent_flags,
 )
-from web.middleware import machine_refusal, wants_json
+from web.middleware import RETRY_AFTER_SECONDS, is_outage, machine_refusal, wants_json
 from web.ratelimit import ratelimit, refusal
 from web.runner_cookies import (
     CODE_COOKIE,
@@ -47,6 +51,8 @@ from web.runner_cookies import (
     set_runner_cookie,
     unlink,
 )
+
+logger = logging.getLogger("screening.requests")
 
 BAD_INPUT = 400
 CONFLICT = 409  # a page posted for a screening that is no longer the one it was shown for
@@ -105,7 +111,7 @@ def _screening_mark(request: HttpRequest) -> str:
     code box does not. A page shown before any screening was linked says so.
     """
     code_hash = linked_hash(request)
-    return code_hash[:12] if code_hash else NO_SCREENING_YET + secrets.token_hex(6)
+    return code_hash[:12] if code_hash else NO_SCREENING_YET + secrets.token_hex(16)
 
 
 def _remember_first_page(response: HttpResponse, request: HttpRequest, code: str) -> None:
@@ -298,7 +304,41 @@ def _may_skip(step_id: str, saved: dict[str, Any]) -> bool:
     return step.skippable and not any(item_id in saved for item_id in step.item_ids)
 
 
+def urgent_first_when_down(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """A step posted with an urgent "yes" while the database cannot be reached gets
+    the help page (docs/clinical-safety.md H1), not the generic 503 page.
+
+    The answer needs nothing but the posted form and the template: the urgent
+    answers are read off the post as the CSRF refusal reads them, and the page
+    is rendered without a query or a cache call. Nothing was saved, so it says
+    so, and the status stays 503 with Retry-After.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, step_id: str) -> HttpResponse:
+        try:
+            return view(request, step_id)
+        except Exception as error:
+            said = _urgent_said(request) if is_outage(error) else {}
+            if not urgent_flags(said):
+                raise
+            logger.error(
+                "database unavailable, urgent answer given the help page",
+                exc_info=(type(error), error, error.__traceback__),
+                extra={"event": "database_unavailable", "route": route_of(request)},
+            )
+            response = _help_page(request, said, _step_url(step_id), saved=False)
+            response.status_code = 503
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+
+    return wrapped
+
+
 @form_page
+@urgent_first_when_down
 def step(request: HttpRequest, step_id: str) -> HttpResponse:
     if step_id not in journey.STEP_BY_ID:
         raise Http404
@@ -356,8 +396,7 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         step_answers = form.answers()
     new_code = None
     if draft is None:
-        # Starting a draft is rate limited; saving the later steps of one's own is not.
-        refused = refusal("draft", request)
+        draft, new_code, refused = _start_draft(request)
         if refused is not None:
             # Nothing is saved yet: the step comes back with what the runner chose.
             why = _not_saved_yet(refused)
@@ -365,7 +404,7 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
             if response.status_code == 429:  # not the urgent advice
                 response["Retry-After"] = refused["Retry-After"]
             return response
-        draft, new_code = journey.start_draft()
+        assert draft is not None and new_code is not None
     if journey.save_step(draft, step_id, step_answers) is None:
         # Submitted or deleted in another tab since this request read it.
         if _submission(request) is not None:
@@ -379,6 +418,36 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
         _remember_first_page(response, request, new_code)
         return link(response, new_code)
     return response
+
+
+def _start_draft(request: HttpRequest) -> tuple[Draft | None, str | None, HttpResponse | None]:
+    """The draft a posted first page starts, and its code; or the rate limit's refusal.
+
+    Starting a draft is rate limited; saving the later steps of one's own is not.
+    A page shown before any screening claims its draft by its mark
+    (journey.claim_first_page): posted many times at once (a double tap, a
+    flaky connection resending), it starts one draft, charged to the budget
+    once, and every answer links the browser to that draft's code.
+    """
+    mark = request.POST.get("screening", "")
+    if not (mark.startswith(NO_SCREENING_YET) and len(mark) > len(NO_SCREENING_YET)):
+        refused = refusal("draft", request)
+        if refused is not None:
+            return None, None, refused
+        return (*journey.start_draft(), None)
+    with transaction.atomic():
+        claimed = journey.claim_first_page(mark)
+        if claimed is None:
+            draft, code = journey.start_draft()
+            started = True
+        else:
+            draft, code, started = claimed
+        # Charged inside the claim: a post waiting on it learns the outcome first.
+        refused = refusal("draft", request) if started else None
+        if refused is not None:
+            transaction.set_rollback(True)
+            return None, None, refused
+    return draft, code, None
 
 
 def _help_if_urgent(
@@ -511,17 +580,25 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """
     if wants_json(request):
         return machine_refusal(request, 403, "The CSRF check failed; send the request again.")
-    try:
-        # Only a step page asks the urgent questions; a forged post elsewhere gets no help page.
-        posted = request.POST if request.path.startswith("/step/") else {}
-    except (RequestDataTooBig, TooManyFieldsSent):
-        posted = {}
-    said = {item: "yes" for item in URGENT_ITEM_IDS if posted.get(item) == "yes"}
+    said = _urgent_said(request)
     if urgent_flags(said):
         response = _help_page(request, said, reverse("home"), saved=False)
         response.status_code = 403
         return response
     return render(request, "403_csrf.html", status=403)
+
+
+def _urgent_said(request: HttpRequest) -> dict[str, str]:
+    """The urgent questions answered "yes" in a posted step page, read off the raw post
+    (no form, no saved answers): for a post that cannot be handled as usual."""
+    if request.method != "POST":
+        return {}
+    try:
+        # Only a step page asks the urgent questions; a forged post elsewhere gets no help page.
+        posted = request.POST if request.path.startswith("/step/") else {}
+    except (RequestDataTooBig, TooManyFieldsSent):
+        posted = {}
+    return {item: "yes" for item in URGENT_ITEM_IDS if posted.get(item) == "yes"}
 
 
 def _help_page(

@@ -11,13 +11,13 @@ use indexes.
 
 from __future__ import annotations
 
+import datetime
 import secrets
 import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from screening import scoring, versions
@@ -84,23 +84,21 @@ class Draft(models.Model):
         return f"Draft {self.pk}"
 
 
-def pdf_cache_key(public_id: uuid.UUID | str) -> str:
-    """Where the shared cache keeps a submission's rendered PDF (report.document)."""
-    return f"report-pdf:{public_id}"
-
-
-def _forget_pdfs_on_commit(public_ids: list[uuid.UUID]) -> None:
-    # A cached PDF holds the answers, free text included: it goes with its
-    # submission, once the deletion is committed.
-    keys = [pdf_cache_key(public_id) for public_id in public_ids]
-    if keys:
-        transaction.on_commit(lambda: cache.delete_many(keys))
-
-
 class SubmissionQuerySet(models.QuerySet["Submission"]):
     def delete(self) -> tuple[int, dict[str, int]]:
-        _forget_pdfs_on_commit(list(self.values_list("public_id", flat=True)))
-        return super().delete()
+        with transaction.atomic():
+            _lock(Submission.objects.filter(pk__in=self.values("pk")))
+            return super().delete()
+
+
+def _lock(submissions: models.QuerySet[Submission]) -> None:
+    """Lock the rows about to be deleted before anything cascades from them.
+
+    A PDF being stored at the same moment (RenderedPdf.keep) locks its submission
+    too: it waits, then finds the submission gone and stores nothing. Without this
+    it could slip in between the deletion of the PDFs and that of the submission.
+    """
+    list(submissions.select_for_update().values_list("pk", flat=True))
 
 
 class Submission(models.Model):
@@ -155,8 +153,9 @@ class Submission(models.Model):
         return self.reference
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        _forget_pdfs_on_commit([self.public_id])
-        return super().delete(*args, **kwargs)
+        with transaction.atomic():
+            _lock(Submission.objects.filter(pk=self.pk))
+            return super().delete(*args, **kwargs)
 
     @classmethod
     def fields_from(
@@ -194,6 +193,73 @@ class Submission(models.Model):
     def result(self) -> scoring.Result:
         """The result as it was issued, whatever the rules are now."""
         return scoring.Result.from_dict(self.issued_result)
+
+
+# A rendered PDF is kept until the end of the day after it was made (dates to the day).
+PDF_KEEP_DAYS = 1
+
+
+class RenderedPdfQuerySet(models.QuerySet["RenderedPdf"]):
+    def live(self) -> RenderedPdfQuerySet:
+        return self.filter(expires_on__gte=today())
+
+    def expired(self) -> RenderedPdfQuerySet:
+        return self.filter(expires_on__lt=today())
+
+
+class RenderedPdf(models.Model):
+    """A stored submission's PDF as rendered, so that a repeated download costs no render.
+
+    It holds the answers, free text included, so it lives beside its submission,
+    in the database, and never in the cache: deleting the submission deletes it
+    in the same transaction (CASCADE), whatever else is down. ``variant`` names
+    everything besides the submission that shapes the bytes (report.document);
+    purge_expired deletes copies past ``expires_on``.
+    """
+
+    objects = RenderedPdfQuerySet.as_manager()
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="rendered_pdfs"
+    )
+    variant = models.CharField(max_length=200)
+    pdf = models.BinaryField()
+    expires_on = models.DateField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "variant"], name="rendered_pdf_one_per_variant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"PDF {self.variant} of submission {self.submission_id}"
+
+    @classmethod
+    def keep(cls, submission_id: int, variant: str, pdf: bytes, *, drop_unlike: str) -> bool:
+        """Store ``pdf`` as the submission's ``variant``, dropping its variants whose
+        key does not start with ``drop_unlike`` (they can never be asked for again).
+
+        Returns False, storing nothing, when the submission is gone (deleted while
+        the PDF was being rendered) or another request stored the variant first.
+        """
+        expires_on = today() + datetime.timedelta(days=PDF_KEEP_DAYS)
+        try:
+            with transaction.atomic():
+                # Waits for a deletion under way (Submission.delete locks first).
+                alive = Submission.objects.select_for_update().filter(pk=submission_id)
+                if not alive.exists():
+                    return False
+                mine = cls.objects.filter(submission_id=submission_id)
+                mine.exclude(variant__startswith=drop_unlike).delete()
+                mine.filter(variant=variant).delete()
+                cls.objects.create(
+                    submission_id=submission_id, variant=variant, pdf=pdf, expires_on=expires_on
+                )
+        except IntegrityError:
+            return False
+        return True
 
 
 class AuditEntry(models.Model):

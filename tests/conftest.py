@@ -30,11 +30,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "stride"))
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Each test starts with empty rate-limit counters (they live in the cache)."""
+def _fresh_rate_limits(monkeypatch):
+    """Each test starts with empty rate-limit counters (they live in the cache), and
+    its first cache outage is logged whatever earlier tests logged (web.cache)."""
     from django.core.cache import cache
 
+    from web import cache as shared_cache
+
     cache.clear()
+    monkeypatch.setattr(shared_cache, "_next_warning", 0.0)
     yield
 
 

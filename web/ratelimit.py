@@ -12,7 +12,8 @@ so a dump of the cache (or a Redis ``MONITOR``) shows no address, and the hash
 cannot be reversed by trying the 2**32 IPv4 addresses without the secret.
 
 If the cache cannot be reached the request goes through (fail open) and a
-warning is logged: an outage of Redis must not take the questionnaire down.
+warning is logged, once a minute (web.cache.unavailable): an outage of Redis
+must not take the questionnaire down, nor flood the logs.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_noop
 
+from web.cache import unavailable
 from web.middleware import machine_refusal, wants_json
 
 logger = logging.getLogger("screening.ratelimit")
@@ -122,7 +124,7 @@ def over_limit(scope: str, request: HttpRequest) -> int:
         cache.add(key, 0, timeout=rate.seconds + 1)
         count = cache.incr(key)
     except Exception:  # any cache failure: fail open, never a 500
-        logger.warning("rate-limit cache unavailable", extra={"event": "ratelimit_cache_error"})
+        unavailable("rate-limit cache unavailable", "ratelimit_cache_error")
         return 0
     if count <= rate.count:
         return 0

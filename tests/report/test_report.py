@@ -1,4 +1,4 @@
-"""The clinician's PDF: content, layout, the three entry points and the cache.
+"""The clinician's PDF: content, layout, the three entry points and the stored bytes.
 
 Reports are rendered for hand-built vignettes and read back with pypdf (text
 and the embedded ``screening.json``) and pdftoppm (page images). Expected
@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -29,7 +28,7 @@ from pypdf import PdfReader
 from report import document as report
 from screening import instrument, questions, scoring
 from screening.instrument import LIMIT_ACTIVITIES, validate
-from screening.models import Submission, pdf_cache_key
+from screening.models import RenderedPdf, Submission
 from tests.examples import MINIMAL
 from tests.journey_helpers import link_browser
 
@@ -593,9 +592,8 @@ def test_the_download_refuses_other_methods_and_unknown_paper(client):
 
 @pytest.mark.django_db
 def test_a_repeated_download_is_served_from_the_cached_bytes(client):
-    """Changing the stored answers behind the cache's back proves the second
-    response is the cached document, not a new render."""
-    cache.clear()
+    """Changing the stored answers behind the stored PDF's back proves the second
+    response is the stored document, not a new render."""
     submission = stored(VIGNETTES["typical_hip"][0])
     link_browser(client, submission)
     url = reverse("submission-pdf", args=[submission.public_id])
@@ -616,7 +614,6 @@ def test_a_repeated_download_is_served_from_the_cached_bytes(client):
 @override_settings(RATELIMITS={**settings.RATELIMITS, "report": "1/60"})
 def test_rendering_a_stored_pdf_is_rate_limited_but_a_cached_download_is_not(client):
     """A render costs about a second of a worker; the cached bytes cost nothing."""
-    cache.clear()
     submission = stored(VIGNETTES["typical_hip"][0])
     link_browser(client, submission)
     url = reverse("submission-pdf", args=[submission.public_id])
@@ -640,51 +637,58 @@ def test_rendering_a_stored_pdf_is_rate_limited_but_a_cached_download_is_not(cli
         ),
     ],
 )
-def test_deleting_a_submission_deletes_its_cached_pdf(
-    client, django_capture_on_commit_callbacks, delete
-):
-    """The cached bytes hold the answers and the free text: they go with the row."""
-    cache.clear()
+def test_deleting_a_submission_deletes_its_stored_pdfs(client, delete):
+    """The stored bytes hold the answers and the free text: they go with the row,
+    in the same transaction (a foreign key with CASCADE), not after it."""
     submission = stored(VIGNETTES["typical_hip"][0])
     link_browser(client, submission)
-    assert client.get(reverse("submission-pdf", args=[submission.public_id])).status_code == 200
-    assert cache.get(pdf_cache_key(submission.public_id)) is not None
-    with django_capture_on_commit_callbacks(execute=True):
-        delete(submission)
-    assert cache.get(pdf_cache_key(submission.public_id)) is None
+    url = reverse("submission-pdf", args=[submission.public_id])
+    assert client.get(url).status_code == 200
+    assert client.get(url, {"paper": "letter"}).status_code == 200
+    assert RenderedPdf.objects.filter(submission=submission).count() == 2
+    delete(submission)
+    assert not RenderedPdf.objects.exists()
 
 
 @pytest.mark.django_db
-def test_a_runner_who_deletes_leaves_no_pdf_in_the_cache(
-    client, django_capture_on_commit_callbacks
-):
+def test_a_runner_who_deletes_leaves_no_pdf_behind(client):
     from tests.journey_helpers import complete_steps
 
-    cache.clear()
     complete_steps(client)
     client.post("/consent/", {})
     submission = Submission.objects.get()
     client.get(reverse("submission-pdf", args=[submission.public_id]))
-    assert cache.get(pdf_cache_key(submission.public_id)) is not None
-    with django_capture_on_commit_callbacks(execute=True):
-        assert client.post("/delete/", {}).status_code == 200
-    assert cache.get(pdf_cache_key(submission.public_id)) is None
+    assert RenderedPdf.objects.filter(submission=submission).exists()
+    assert client.post("/delete/", {}).status_code == 200
+    assert not RenderedPdf.objects.exists()
 
 
 @pytest.mark.django_db
-def test_a_render_that_outlives_its_submission_leaves_no_pdf_in_the_cache(
-    django_capture_on_commit_callbacks,
-):
-    """Deleted while its PDF was being laid out: the deletion's cache clearing came
-    too early, so the render takes back the entry it has just written."""
-    cache.clear()
+def test_a_render_that_outlives_its_submission_keeps_nothing():
+    """Deleted while its PDF was being laid out: the render finds the row gone
+    and stores nothing, yet the request that asked still gets its PDF."""
     submission = stored(VIGNETTES["typical_hip"][0])
     read_before_the_deletion = Submission.objects.get(pk=submission.pk)
-    with django_capture_on_commit_callbacks(execute=True):
-        submission.delete()
+    submission.delete()
     pdf = report.render_submission_pdf(read_before_the_deletion)
-    assert pdf.startswith(b"%PDF-")  # the request that asked still gets its PDF
-    assert cache.get(pdf_cache_key(read_before_the_deletion.public_id)) is None
+    assert pdf.startswith(b"%PDF-")
+    assert not RenderedPdf.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_expired_pdf_is_rendered_again_and_purged(client, monkeypatch):
+    submission = stored(VIGNETTES["typical_hip"][0])
+    link_browser(client, submission)
+    url = reverse("submission-pdf", args=[submission.public_id])
+    first = client.get(url).getvalue()
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    RenderedPdf.objects.update(expires_on=yesterday, pdf=b"stale")
+    assert client.get(url).getvalue() == first  # rendered afresh, not the stale bytes
+    RenderedPdf.objects.update(expires_on=yesterday)
+    out = io.StringIO()
+    call_command("purge_expired", stdout=out)
+    assert "1 rendered PDFs" in out.getvalue()
+    assert not RenderedPdf.objects.exists()
 
 
 # --- the API ----------------------------------------------------------------------

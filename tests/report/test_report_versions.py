@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -111,7 +110,6 @@ def test_a_v1_submissions_attachments_carry_its_stored_result_and_do_not_fail():
 def test_the_stored_result_is_printed_even_when_scoring_the_answers_now_differs(client):
     """Rules that changed since a submission was sent are simulated by editing its
     issued result in the database: the download prints the stored one."""
-    cache.clear()
     answers = minimal(
         pain_level=0,
         exam_ortho="nothing_found",

@@ -55,6 +55,46 @@ def test_a_lost_database_mid_journey_gives_a_503_page_and_keeps_earlier_answers(
     assert Draft.objects.get().answers == EXPECTED_ANSWERS
 
 
+URGENT_ADVICE = "Get medical help today"
+
+
+@pytest.mark.parametrize("linked", [False, True], ids=["first visit", "mid-journey"])
+@pytest.mark.django_db
+def test_an_urgent_yes_gets_the_help_page_with_the_database_and_the_cache_down(linked):
+    """docs/clinical-safety.md H1: the emergency advice needs neither the database
+    (every query refused) nor the cache (Redis on a closed port)."""
+    from django.test import override_settings
+
+    from tests.web.test_cache_outage import caches_at, closed_port
+
+    runner = Client(raise_request_exception=False)
+    if linked:
+        complete_steps(runner, until="about")
+    urgent = {**STEP_POSTS["safety"], "sudden_weakness": "yes"}
+    with (
+        closed_port() as cache_url,
+        override_settings(CACHES=caches_at(cache_url)),
+        connection.execute_wrapper(refuse_queries),
+    ):
+        response = runner.post("/step/safety/", urgent)
+        plain = runner.post("/step/safety/", STEP_POSTS["safety"])
+    text = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert URGENT_ADVICE in text and "call 999" in text
+    assert "The page you just sent was not saved" in text
+    # Without an urgent yes the outage page answers, itself with the advice in one line.
+    assert plain.status_code == 503
+    assert "briefly unavailable" in plain.content.decode()
+    assert URGENT_ADVICE in plain.content.decode()
+
+
+def test_the_503_page_carries_the_urgent_advice():
+    from django.template.loader import render_to_string
+
+    page = render_to_string("503.html")
+    assert URGENT_ADVICE in page and "112" in page and "911" in page
+
+
 @pytest.mark.django_db
 def test_a_lost_database_while_saving_the_session_also_gives_the_503_page():
     """Only staff have sessions (a runner's link is a signed cookie): a reviewer

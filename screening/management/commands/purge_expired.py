@@ -1,4 +1,4 @@
-"""Delete what is kept no longer: expired drafts and submissions.
+"""Delete what is kept no longer: expired drafts, submissions and rendered PDFs.
 
 Plain filtered deletes, so two runs at once, or a run repeated, do no harm.
 Consented submissions older than 30 days lose their code link: the runner's
@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import QuerySet
 
 from screening.access import KEEP_DAYS
-from screening.models import Draft, Submission, today
+from screening.models import Draft, RenderedPdf, Submission, today
 
 
 def _deleted(rows: QuerySet[Any]) -> int:
@@ -39,7 +39,9 @@ class Command(BaseCommand):
         unlinked = Submission.objects.filter(
             share_for_research=True, created_on__lt=short, code_hash__isnull=False
         ).update(code_hash=None)
+        # Those of deleted submissions went with them; these outlived their day.
+        pdfs = _deleted(RenderedPdf.objects.expired())
         self.stdout.write(
             f"deleted {drafts} drafts, {unshared} unshared submissions, "
-            f"{shared} shared submissions; unlinked {unlinked} codes"
+            f"{shared} shared submissions, {pdfs} rendered PDFs; unlinked {unlinked} codes"
         )
