@@ -348,7 +348,7 @@ def open_line(label: str, f: dict, ratio: float) -> str:
 
 def open_rows(label: str, run: dict, healthz: dict, rate: float) -> list[dict]:
     ratio = run["p95"] / healthz["p95"] if healthz["p95"] > 0 else float("inf")
-    where = f"open loop {rate:.0f} req/s"
+    where = "open loop"
     return [
         {
             "bench": "bench-http",
@@ -388,6 +388,10 @@ def bench_steps() -> None:
         step, medians = heaviest_step(server.base_url)
         print(f"step GET medians, one client (ms): {json.dumps(medians)}")
         print(f"heaviest step: {step}")
+        if os.environ.get("BENCH_STEP"):
+            # On a busy machine the one-client medians can pick another step.
+            step = os.environ["BENCH_STEP"]
+            print(f"measured instead (BENCH_STEP): {step}")
         print(f"{DURATION} s per run, {USERS} concurrent clients (connections), wrk on loopback")
         base, path = server.base_url, f"/step/{step}/"
         # Two sets of runners: the GET runs see the step as a runner opens it
@@ -405,12 +409,14 @@ def bench_steps() -> None:
         capacity = min(get["rps"], post["rps"])
         rate = OPEN_SHARE * capacity
         opened = {
-            name: run_open(server, where, method, who, rate)
-            for name, where, method, who in (
-                ("healthz", "/healthz", "GET", runners),
-                ("GET", path, "GET", runners),
-                ("POST", path, "POST", savers),
-                ("GET answered", path, "GET", savers),
+            name: run_open(server, where, method, who, at)
+            for name, where, method, who, at in (
+                ("healthz", "/healthz", "GET", runners, rate),
+                ("GET", path, "GET", runners, rate),
+                ("POST", path, "POST", savers, rate),
+                # Far dearer than the blank form: offered the same share of its own
+                # capacity, since the step's rate would overload it.
+                ("GET answered", path, "GET", savers, OPEN_SHARE * answered["rps"]),
             )
         }
     get_ratio, post_ratio = get["rps"] / trivial["rps"], post["rps"] / trivial["rps"]
@@ -431,7 +437,7 @@ def bench_steps() -> None:
         "healthz": "/healthz, same rate",
         "GET": f"GET /step/{step}/",
         "POST": f"POST /step/{step}/ (save, 302)",
-        "GET answered": f"GET /step/{step}/ already answered",
+        "GET answered": f"GET /step/{step}/ answered (own 50%)",
     }
     for name, run in opened.items():
         print(open_line(labels[name], run, run["p95"] / healthz["p95"] if healthz["p95"] else 0))
@@ -484,7 +490,15 @@ def bench_steps() -> None:
         },
         {
             "bench": "bench-http",
-            "metric": f"/healthz p95, open loop {rate:.0f} req/s",
+            "metric": f"open-loop rate ({OPEN_SHARE:.0%} of step capacity)",
+            "value": round(rate),
+            "unit": "req/s",
+            "target": "(reported)",
+            "ok": True,
+        },
+        {
+            "bench": "bench-http",
+            "metric": "/healthz p95, open loop",
             "value": healthz["p95"],
             "unit": "ms",
             "target": "(baseline)",
@@ -502,7 +516,7 @@ def bench_steps() -> None:
         },
         {
             "bench": "bench-http",
-            "metric": f"GET answered step p95, open loop {rate:.0f} req/s",
+            "metric": "GET answered step p95, open loop (own rate)",
             "value": opened["GET answered"]["p95"],
             "unit": "ms",
             "target": "(reported)",
