@@ -120,7 +120,9 @@ schemathesis: setup
 	$(BIN)/python bench/contract.py
 
 # HTTP benchmarks against that server, from a second process on loopback: wrk for
-# the heaviest step's GET and POST, locust for whole journeys.
+# the heaviest step's GET and POST at saturation (capacity), then an open-loop run
+# (bench/open_loop.py, fixed arrival rate) at BENCH_OPEN_SHARE (0.5) of that capacity
+# for the step's GET, POST and /healthz; locust for whole journeys.
 bench-http: setup load-tools
 	$(BIN)/python bench/bench_http.py
 

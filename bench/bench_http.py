@@ -12,6 +12,11 @@ machine's cores with gunicorn:
   gunicorn workers. With locust in its place /healthz topped out at about
   450 req/s against 1,100-1,300 with wrk: the baseline measured locust, not
   the server;
+* latency as runners feel it: after the saturated runs have measured the
+  step's capacity, an open-loop run (bench/open_loop.py) offers a fixed
+  arrival rate, BENCH_OPEN_SHARE (0.5) of that capacity, to the step's GET,
+  its POST and /healthz in turn, each at the same rate, and reports p50, p95
+  and p99 from each request's due time (no coordinated omission);
 * whole journeys: locust headless (bench/locustfile.py), which can follow a
   runner through the pages.
 
@@ -20,7 +25,9 @@ machine's cores with gunicorn:
 
 Targets (issue 6): step GET throughput >= 0.25 x the trivial view's, step p95
 under 50 ms at 20 concurrent clients; 200 complete journeys a minute with p95
-per request under 150 ms and no error.
+per request under 150 ms and no error. Production hardening, item 8: open loop
+at 50 % of the heaviest step's capacity, step p95 within 3 x /healthz's p95
+at the same rate and under 50 ms, p99 under 100 ms.
 """
 
 from __future__ import annotations
@@ -38,12 +45,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import open_loop  # noqa: E402
 from bench.prodserver import BIN, ROOT, serve  # noqa: E402
 
 DURATION = int(os.environ.get("BENCH_SECONDS", "20"))
 USERS = int(os.environ.get("BENCH_USERS", "20"))
 JOURNEY_USERS = int(os.environ.get("BENCH_JOURNEY_USERS", "20"))
 JOURNEY_SECONDS = int(os.environ.get("BENCH_JOURNEY_SECONDS", "30"))
+OPEN_SHARE = float(os.environ.get("BENCH_OPEN_SHARE", "0.5"))
 RESULTS = ROOT / "test-artifacts" / "bench"
 
 
@@ -266,22 +275,178 @@ def summary(rows: list[dict], target: str) -> None:
         print("SUMMARY " + json.dumps(row))
 
 
+def open_requests(path: str, method: str, runners: list[dict]) -> list[bytes]:
+    """The prepared runners' requests, as wrk sends them, for bench/open_loop.py."""
+    requests = []
+    for runner in runners:
+        headers = {
+            "Cookie": runner["cookie"],
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": runner["address"],
+        }
+        body = ""
+        if method == "POST":
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = "https://127.0.0.1" + path
+            body = runner["body"]
+        requests.append(open_loop.http_request("127.0.0.1", path, method, headers, body))
+    return requests
+
+
+def app_times(log_path: Path, offset: int, skip: int) -> list[float]:
+    """Django's own time per request (the request log's duration_ms) after ``offset``.
+
+    What the app took once a worker had the request: the client's latency
+    less this is gunicorn's queue, the connection, and the generator.
+    """
+    with open(log_path, "rb") as log:
+        log.seek(offset)
+        lines = log.read().decode(errors="replace").splitlines()
+    times = []
+    for text in lines:
+        if '"event": "request"' in text:
+            try:
+                times.append(float(json.loads(text)["duration_ms"]))
+            except (ValueError, KeyError):
+                continue
+    return times[skip:]
+
+
+def run_open(server, path: str, method: str, runners: list[dict], rate: float) -> dict:
+    """One open-loop run at ``rate`` for DURATION seconds (after open_loop's warm-up)."""
+    offset = server.log_path.stat().st_size
+    requests = open_requests(path, method, runners)
+    result = open_loop.run(server.base_url + path, requests, rate, DURATION)
+    time.sleep(0.5)  # the last log lines
+    run = open_loop.figures(result, 302 if method == "POST" else 200)
+    app = app_times(server.log_path, offset, int(open_loop.WARMUP * rate))
+    run["app_p95"] = round(open_loop.percentile(app, 95), 1)
+    return run
+
+
+def machine_busy(seconds: float = 3) -> float:
+    """Share of all cores busy over ``seconds``, before anything of ours runs."""
+    busy, total = open_loop.cpu_busy()
+    time.sleep(seconds)
+    busy_after, total_after = open_loop.cpu_busy()
+    return (busy_after - busy) / max(1, total_after - total)
+
+
+OPEN_HEADER = (
+    f"{'measurement':<34}{'offered':>8}{'req/s':>7}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
+    f"{'max ms':>8}{'app p95':>8}{'late p99':>9}{'errors':>7}{'p95 x hz':>9}"
+)
+
+
+def open_line(label: str, f: dict, ratio: float) -> str:
+    return (
+        f"{label:<34}{f['offered']:>8.0f}{f['rps']:>7.0f}{f['p50']:>8.1f}{f['p95']:>8.1f}"
+        f"{f['p99']:>8.1f}{f['max']:>8.0f}{f['app_p95']:>8.1f}{f['lag_p99']:>9.1f}"
+        f"{f['failures']:>7}{ratio:>9.2f}"
+    )
+
+
+def open_rows(label: str, run: dict, healthz: dict, rate: float) -> list[dict]:
+    ratio = run["p95"] / healthz["p95"] if healthz["p95"] > 0 else float("inf")
+    where = "open loop"
+    return [
+        {
+            "bench": "bench-http",
+            "metric": f"{label} p95, {where}",
+            "value": run["p95"],
+            "unit": "ms",
+            "target": "< 50",
+            "ok": run["p95"] < 50,
+        },
+        {
+            "bench": "bench-http",
+            "metric": f"{label} p95 / /healthz p95, {where}",
+            "value": round(ratio, 2),
+            "unit": "x",
+            "target": "<= 3",
+            "ok": ratio <= 3,
+        },
+        {
+            "bench": "bench-http",
+            "metric": f"{label} p99, {where}",
+            "value": run["p99"],
+            "unit": "ms",
+            "target": "< 100",
+            "ok": run["p99"] < 100,
+        },
+    ]
+
+
 def bench_steps() -> None:
+    background = machine_busy()
+    load = os.getloadavg()
+    print(
+        f"machine before the run: {background:.0%} of {os.cpu_count()} cores busy with other "
+        f"work, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
     with serve() as server:
         step, medians = heaviest_step(server.base_url)
         print(f"step GET medians, one client (ms): {json.dumps(medians)}")
         print(f"heaviest step: {step}")
+        if os.environ.get("BENCH_STEP"):
+            # On a busy machine the one-client medians can pick another step.
+            step = os.environ["BENCH_STEP"]
+            print(f"measured instead (BENCH_STEP): {step}")
         print(f"{DURATION} s per run, {USERS} concurrent clients (connections), wrk on loopback")
         base, path = server.base_url, f"/step/{step}/"
+        # Two sets of runners: the GET runs see the step as a runner opens it
+        # before answering (the blank form that the master laid out), which a
+        # save would change; the POST runs save it. The runners of the POST runs,
+        # afterwards, show what the GET of an answered step costs.
         runners = prepared_runners(base, step, USERS)
+        savers = prepared_runners(base, step, USERS)
         trivial = run_wrk(base, "/healthz", DURATION, USERS, runners, "GET")
         get = run_wrk(base, path, DURATION, USERS, runners, "GET")
-        post = run_wrk(base, path, DURATION, USERS, runners, "POST")
+        post = run_wrk(base, path, DURATION, USERS, savers, "POST")
+        answered = run_wrk(base, path, DURATION, USERS, savers, "GET")
+        # The step's capacity is the lower of its GET's and POST's saturated
+        # rates; all three open-loop runs are offered the same share of it.
+        capacity = min(get["rps"], post["rps"])
+        rate = OPEN_SHARE * capacity
+        opened = {
+            name: run_open(server, where, method, who, at)
+            for name, where, method, who, at in (
+                ("healthz", "/healthz", "GET", runners, rate),
+                ("GET", path, "GET", runners, rate),
+                ("POST", path, "POST", savers, rate),
+                # Far dearer than the blank form: offered the same share of its own
+                # capacity, since the step's rate would overload it.
+                ("GET answered", path, "GET", savers, OPEN_SHARE * answered["rps"]),
+            )
+        }
     get_ratio, post_ratio = get["rps"] / trivial["rps"], post["rps"] / trivial["rps"]
     print(HEADER)
     print(line("trivial view /healthz", trivial, 1.0))
     print(line(f"GET /step/{step}/", get, get_ratio))
     print(line(f"POST /step/{step}/ (save, 302)", post, post_ratio))
+    print(line(f"GET /step/{step}/ already answered", answered, answered["rps"] / trivial["rps"]))
+    healthz = opened["healthz"]
+    print(
+        f"open loop (bench/open_loop.py): {rate:.0f} req/s = {OPEN_SHARE:.0%} of the step's "
+        f"capacity ({capacity:.0f} req/s, the lower of GET and POST above), steady arrivals, "
+        f"{DURATION} s each after {open_loop.WARMUP:g} s warm-up; latency from each request's "
+        "due time; app p95 = Django's own time (request log); late = generator lateness"
+    )
+    print(OPEN_HEADER)
+    labels = {
+        "healthz": "/healthz, same rate",
+        "GET": f"GET /step/{step}/",
+        "POST": f"POST /step/{step}/ (save, 302)",
+        "GET answered": f"GET /step/{step}/ answered (own 50%)",
+    }
+    for name, run in opened.items():
+        print(open_line(labels[name], run, run["p95"] / healthz["p95"] if healthz["p95"] else 0))
+    for name, run in opened.items():
+        print(
+            f"  during {name}: machine {run['machine_busy']:.0%} busy, generator "
+            f"{run['generator_cpu']:.0%} of a core, load average {run['load'][0]} -> "
+            f"{run['load'][1]}"
+        )
     rows = [
         {
             "bench": "bench-http",
@@ -325,11 +490,53 @@ def bench_steps() -> None:
         },
         {
             "bench": "bench-http",
+            "metric": f"open-loop rate ({OPEN_SHARE:.0%} of step capacity)",
+            "value": round(rate),
+            "unit": "req/s",
+            "target": "(reported)",
+            "ok": True,
+        },
+        {
+            "bench": "bench-http",
+            "metric": "/healthz p95, open loop",
+            "value": healthz["p95"],
+            "unit": "ms",
+            "target": "(baseline)",
+            "ok": healthz["failures"] == 0,
+        },
+        *open_rows("GET step", opened["GET"], healthz, rate),
+        *open_rows("POST step", opened["POST"], healthz, rate),
+        {
+            "bench": "bench-http",
+            "metric": "GET answered step throughput vs trivial",
+            "value": round(answered["rps"] / trivial["rps"], 3),
+            "unit": "x",
+            "target": "(reported)",
+            "ok": True,
+        },
+        {
+            "bench": "bench-http",
+            "metric": "GET answered step p95, open loop (own rate)",
+            "value": opened["GET answered"]["p95"],
+            "unit": "ms",
+            "target": "(reported)",
+            "ok": True,
+        },
+        {
+            "bench": "bench-http",
+            "metric": "machine busy before the run (others)",
+            "value": round(100 * background),
+            "unit": "%",
+            "target": "(reported)",
+            "ok": True,
+        },
+        {
+            "bench": "bench-http",
             "metric": "errors",
-            "value": trivial["failures"] + get["failures"] + post["failures"],
+            "value": sum(r["failures"] for r in (trivial, get, post, answered, *opened.values())),
             "unit": "",
             "target": "0",
-            "ok": trivial["failures"] + get["failures"] + post["failures"] == 0,
+            "ok": sum(r["failures"] for r in (trivial, get, post, answered, *opened.values())) == 0,
         },
     ]
     summary(rows, "bench-http")
