@@ -4,8 +4,12 @@ issued with, and one stored without texts gets its own version's rule texts."""
 
 import json
 
+from hypothesis import given
+
 from screening.instrument import parse_json, validate
 from screening.scoring import FLAG_RULE_BY_CODE, Result, score
+from tests.screening.examples import examples
+from tests.strategies import valid_answers
 
 
 def _stored(minimal_answers, **flag_changes):
@@ -50,3 +54,13 @@ def test_parse_json_validates_the_answers_it_parsed(minimal_answers):
     answers gives the same clean answers as ``validate`` (survivor
     ``parse_json__mutmut_9`` validated ``None`` instead)."""
     assert parse_json(json.dumps(minimal_answers)) == validate(minimal_answers)
+
+
+@given(answers=valid_answers())
+@examples(200)
+def test_the_category_explanation_says_what_it_means_not_what_to_do(answers):
+    """The result page shows "What it means" (explanations["category"]) and then
+    "What to do next" (next_step): three different texts, never one said twice."""
+    result = score(answers)
+    meaning = result.explanations()["category"]
+    assert len({result.headline, meaning, result.next_step}) == 3
