@@ -4,12 +4,14 @@ issued with, and one stored without texts gets its own version's rule texts."""
 
 import json
 
+import pytest
 from hypothesis import given
 
-from screening.instrument import parse_json, validate
+from screening.instrument import TEXT_MAX_LENGTH, AnswersInvalid, ErrorCode, parse_json, validate
 from screening.scoring import FLAG_RULE_BY_CODE, Result, score
+from tests.examples import MINIMAL
 from tests.screening.examples import examples
-from tests.strategies import valid_answers
+from tests.strategies import invalid_answers, valid_answers
 
 
 def _stored(minimal_answers, **flag_changes):
@@ -64,3 +66,55 @@ def test_the_category_explanation_says_what_it_means_not_what_to_do(answers):
     result = score(answers)
     meaning = result.explanations()["category"]
     assert len({result.headline, meaning, result.next_step}) == 3
+
+
+# --- validate(): what a program or the form is told about bad answers ----------------
+
+
+def errors_of(raw: object) -> dict:
+    try:
+        validate(raw)
+    except AnswersInvalid as invalid:
+        return invalid.errors
+    raise AssertionError("the answers were accepted")
+
+
+@given(raw=invalid_answers())
+@examples(200)
+def test_every_refusal_carries_a_stable_code_and_a_message(raw):
+    """A 400 names each bad item with a code the tests and templates read, and a
+    message a person reads: never an empty one."""
+    for problems in errors_of(raw).values():
+        for problem in problems:
+            assert isinstance(problem.code, ErrorCode)
+            assert isinstance(problem.message, str) and problem.message.strip()
+
+
+@pytest.mark.parametrize("first", ["diagnosis_explains", "not_an_item"])
+def test_an_item_it_cannot_read_is_named_alone(first):
+    """Coming first, a replaced or unknown item does not stop the rest being read:
+    a complete answer set behind it gets no "is required" for its own items."""
+    assert set(errors_of({first: "yes", **MINIMAL})) == {first}
+
+
+def test_text_of_the_maximum_length_is_taken_and_one_more_is_not():
+    """TEXT_MAX_LENGTH characters are allowed; TEXT_MAX_LENGTH + 1 is too long."""
+    assert validate({**MINIMAL, "own_words": "a" * TEXT_MAX_LENGTH})["own_words"]
+    (problem,) = errors_of({**MINIMAL, "own_words": "a" * (TEXT_MAX_LENGTH + 1)})["own_words"]
+    assert problem.code is ErrorCode.TOO_LONG
+    assert str(TEXT_MAX_LENGTH) in problem.message
+
+
+def test_text_that_is_not_valid_unicode_is_refused_and_other_scripts_are_not():
+    """A lone surrogate cannot be stored or printed; Greek, CJK and emoji can."""
+    (problem,) = errors_of({**MINIMAL, "own_words": "leg \ud800 flops"})["own_words"]
+    assert problem.code is ErrorCode.WRONG_TYPE
+    assert "Unicode" in problem.message
+    words = "πόδι 脚 🦶"
+    assert validate({**MINIMAL, "own_words": words})["own_words"] == words
+
+
+def test_a_mixed_exclusive_code_is_named_in_the_message():
+    (problem,) = errors_of({**MINIMAL, "sensations": ["none", "aching"]})["sensations"]
+    assert problem.code is ErrorCode.EXCLUSIVE_MIXED
+    assert "'none'" in problem.message
