@@ -138,6 +138,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # One JSON line per request (method, route pattern, status, duration), no IP.
     "web.middleware.RequestLogMiddleware",
+    # CORS for /api/ and /fhir/ only (any origin, no credentials): above every
+    # layer that may refuse, so that its refusals reach a calling script too.
+    "web.middleware.CorsMiddleware",
     # A database that cannot be reached gives the 503 page, not a traceback.
     "web.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -93,6 +93,105 @@ def code_system(request: HttpRequest, resource_id: str) -> HttpResponse:
     return fhir_response(systems[resource_id])
 
 
+# When what this server offers last changed (CapabilityStatement.date).
+CAPABILITIES_DATE = "2026-12-02"
+SCORE_OPERATION = f"{fhir.CANONICAL_BASE}/OperationDefinition/QuestionnaireResponse-score"
+
+
+def capability_statement(base_url: str) -> dict[str, Any]:
+    """What this server serves, as FHIR R4's ``CapabilityStatement`` (``GET metadata``).
+
+    An instance statement: ``implementation.url`` is the FHIR base the request
+    came to. Only what ``interop.urls`` routes is listed: the Questionnaire's
+    read and vread, the code systems' read, and ``$score`` on QuestionnaireResponse;
+    nothing is searched, created or stored.
+    """
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": CAPABILITIES_DATE,
+        "publisher": "Stride Screen",
+        "kind": "instance",
+        "software": {"name": "Stride Screen"},
+        "implementation": {
+            "description": "Stride Screen's FHIR endpoints: the questionnaire and $score",
+            "url": base_url,
+        },
+        "fhirVersion": fhir.FHIR_VERSION,
+        "format": ["json"],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": (
+                    "Read-only, and nothing is stored. JSON only "
+                    f"({fhir.FHIR_JSON}). No authentication and no cookies: any origin may "
+                    "call these endpoints from a browser (CORS, without credentials)."
+                ),
+                "security": {
+                    "cors": True,
+                    "description": "No authentication; the $score operation is rate-limited.",
+                },
+                "resource": [
+                    {
+                        "type": "Questionnaire",
+                        "documentation": (
+                            f"Questionnaire/{INSTRUMENT_ID} is the current instrument "
+                            f"(version {versions.CURRENT_VERSION}); earlier versions by vread "
+                            f"(Questionnaire/{INSTRUMENT_ID}/_history/1) or ?version=1."
+                        ),
+                        "interaction": [{"code": "read"}, {"code": "vread"}],
+                        "versioning": "versioned",
+                        "readHistory": False,
+                    },
+                    {
+                        "type": "CodeSystem",
+                        "documentation": ", ".join(
+                            f"CodeSystem/{system_id}" for system_id in fhir.code_systems()
+                        ),
+                        "interaction": [{"code": "read"}],
+                    },
+                    {
+                        "type": "QuestionnaireResponse",
+                        "documentation": (
+                            "Not stored: POST a completed QuestionnaireResponse to "
+                            "QuestionnaireResponse/$score for a Bundle holding the response as "
+                            "read and the result Observations."
+                        ),
+                        "operation": [
+                            {
+                                "name": "score",
+                                "definition": SCORE_OPERATION,
+                                "documentation": (
+                                    "The body is the QuestionnaireResponse itself (to "
+                                    f"{fhir.canonical()}); the answer is a Bundle of type "
+                                    "collection, or an OperationOutcome."
+                                ),
+                            }
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
+
+
+@csrf_exempt
+@require_GET
+def metadata(request: HttpRequest) -> HttpResponse:
+    """``GET metadata``: the CapabilityStatement."""
+    base_url = request.build_absolute_uri("/fhir")
+    return fhir_response(capability_statement(base_url))
+
+
+# Any method, and no cookie read: a POST to an unknown route gets the 404 too,
+# not the CSRF refusal meant for forms.
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other route under /fhir/: a 404 OperationOutcome, whatever DEBUG says
+    (Django's debug 404 page is HTML; ``web.views.page_not_found`` needs DEBUG off)."""
+    return refusal(404, "not-found", "There is no FHIR endpoint at this address.")
+
+
 def read_json(request: HttpRequest) -> Any | JsonResponse:
     """The parsed JSON body, or the ``OperationOutcome`` response that refuses it."""
     try:

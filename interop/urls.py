@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from interop import api, fhir_views, openapi
 
@@ -16,4 +16,7 @@ urlpatterns = [
     ),
     path("fhir/CodeSystem/<str:resource_id>", fhir_views.code_system, name="fhir-code-system"),
     path("fhir/QuestionnaireResponse/$score", fhir_views.score_response, name="fhir-score"),
+    path("fhir/metadata", fhir_views.metadata, name="fhir-metadata"),
+    # Last: any other /fhir/ route is a 404 OperationOutcome, never an HTML page.
+    re_path(r"^fhir(?:/|$)", fhir_views.not_found, name="fhir-not-found"),
 ]

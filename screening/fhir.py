@@ -275,7 +275,6 @@ def questionnaire(version: str = CURRENT_VERSION) -> dict[str, Any]:
                 "linkId": group_id,
                 "text": group_text(group_id, version),
                 "type": "group",
-                "required": group_id == GROUP_PREFIX + SAFETY_STEP,
                 "item": [questionnaire_item(item, version) for item in items],
             }
             for group_id, items in layout(version)

@@ -53,6 +53,50 @@ def refused(request: HttpRequest, status: int, message: str) -> HttpResponse:
     return HttpResponse(render_to_string(f"{status}.html"), status=status)
 
 
+# Cross-origin access to the programs' routes (wants_json: /api/ and /fhir/). They
+# read no cookie and need no credentials, so any origin may call them (a FHIR form
+# filler on another site, a clinic's web app); credentials are never allowed, so a
+# browser sends no cookie along. The runner's and reviewer's pages get no CORS header.
+CORS_ALLOW_METHODS = "GET, HEAD, POST, OPTIONS"
+CORS_ALLOW_HEADERS = "Accept, Content-Type"
+# A refusal's Retry-After (429, 503) is for the client's script to read too.
+CORS_EXPOSE_HEADERS = "Retry-After"
+# Chromium keeps a preflight at most two hours.
+CORS_MAX_AGE_SECONDS = 2 * 60 * 60
+
+
+def is_preflight(request: HttpRequest) -> bool:
+    return request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
+
+
+class CorsMiddleware:
+    """``Access-Control-Allow-Origin: *`` on every answer under /api/ and /fhir/,
+    refusals included, and a 204 to the browser's preflight ``OPTIONS`` there.
+
+    Placed near the top, so that what the layers below refuse with (413, 429,
+    503, the 404 OperationOutcome) reaches the calling script readable. Views
+    see no preflight; an ``OPTIONS`` without ``Access-Control-Request-Method``
+    is not one and gets the view's 405 as before.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not wants_json(request):
+            return self.get_response(request)
+        if is_preflight(request):
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = CORS_ALLOW_METHODS
+            response["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
+            response["Access-Control-Max-Age"] = str(CORS_MAX_AGE_SECONDS)
+        else:
+            response = self.get_response(request)
+            response["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
 class MethodNotAllowedMiddleware:
     """Say why a 405 was given: Django's require_http_methods answers with no body."""
 

@@ -210,8 +210,74 @@ def test_a_post_to_a_read_only_fhir_address_gets_a_405_outcome_not_a_csrf_page(u
 
 
 @pytest.mark.django_db
-def test_an_unknown_fhir_address_is_an_outcome_too(client):
-    refused(client.get("/fhir/Patient/1"), status=404)
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/fhir/Patient/1",
+        "/fhir",
+        "/fhir/",
+        "/fhir/Questionnaire",
+        "/fhir/Questionnaire/llc-screen/_history",
+        "/fhir/Questionnaire/llc-screen/_history/2/x",
+        "/fhir/QuestionnaireResponse/$validate",
+    ],
+)
+def test_an_unknown_fhir_address_is_an_outcome_too(client, url, debug):
+    # With DEBUG on, Django's 404 page is HTML whatever handler404 says: the
+    # catch-all route answers instead, in production and in development alike.
+    with override_settings(DEBUG=debug):
+        refused(client.get(url), status=404)
+        refused(Client(enforce_csrf_checks=True).post(url, {}), status=404)
+
+
+@pytest.mark.django_db
+def test_metadata_is_a_capability_statement_of_what_we_serve(client):
+    response = client.get("/fhir/metadata")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
+    statement = response.json()
+    assert_valid(statement)
+    assert statement["resourceType"] == "CapabilityStatement"
+    assert statement["fhirVersion"] == "4.0.1" and statement["format"] == ["json"]
+    assert statement["kind"] == "instance"
+    assert statement["implementation"]["url"] == "http://testserver/fhir"
+    [rest] = statement["rest"]
+    assert rest["mode"] == "server" and rest["security"]["cors"] is True
+    resources = {resource["type"]: resource for resource in rest["resource"]}
+    assert set(resources) == {"Questionnaire", "CodeSystem", "QuestionnaireResponse"}
+    interactions = {
+        kind: {i["code"] for i in resource.get("interaction", [])}
+        for kind, resource in resources.items()
+    }
+    assert interactions == {
+        "Questionnaire": {"read", "vread"},
+        "CodeSystem": {"read"},
+        "QuestionnaireResponse": set(),
+    }
+    [operation] = resources["QuestionnaireResponse"]["operation"]
+    assert operation["name"] == "score"
+
+
+@pytest.mark.django_db
+def test_every_interaction_the_capability_statement_lists_is_served(client, minimal_answers):
+    statement = client.get("/fhir/metadata").json()
+    resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
+    assert "vread" in {i["code"] for i in resources["Questionnaire"]["interaction"]}
+    assert client.get(QUESTIONNAIRE).status_code == 200
+    assert client.get(f"{QUESTIONNAIRE}/_history/1").status_code == 200
+    for system_id in fhir.code_systems():
+        assert system_id in resources["CodeSystem"]["documentation"]
+        assert client.get(f"/fhir/CodeSystem/{system_id}").status_code == 200
+    with override_settings(RATELIMIT_ENABLED=False):
+        scored = post(client, "/fhir/QuestionnaireResponse/$score", response_for(minimal_answers))
+    assert scored.status_code == 200
+
+
+def test_metadata_takes_only_gets():
+    response = Client(enforce_csrf_checks=True).post("/fhir/metadata", {})
+    refused(response, status=405)
+    assert response["Allow"] == "GET"
 
 
 JSON = st.recursive(

@@ -314,6 +314,18 @@ def test_it_puts_the_urgent_questions_first_then_the_sections_as_groups():
         assert [e["linkId"] for e in group["item"]] == expected
 
 
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_required_is_on_questions_never_on_groups(version):
+    # A required group means "some answer inside it", which form fillers such as
+    # LHC-Forms report as a group error on a form whose required questions are all
+    # answered; the urgent questions carry required themselves.
+    groups = fhir.questionnaire(version)["item"]
+    assert all("required" not in group for group in groups)
+    safety = {entry["linkId"]: entry for entry in groups[0]["item"]}
+    assert set(safety) == set(URGENT_ITEM_IDS)
+    assert all(entry["required"] is True for entry in safety.values())
+
+
 @pytest.mark.parametrize("item", ITEMS.values(), ids=list(ITEMS))
 def test_it_maps_each_item_to_its_fhir_type(item):
     entry = question_entries(fhir.questionnaire())[item.id]
