@@ -46,8 +46,8 @@ def example_file(name: str, folder: Path = EXAMPLES) -> Path:
     return folder / f"{name[0].lower()}{name[1:]}.json"
 
 
-def test_there_are_eight_v1_and_three_v2_vignettes():
-    assert len(V1_NAMES) == 8 and len(V2_NAMES) == 3
+def test_there_are_eight_v1_and_four_v2_vignettes():
+    assert len(V1_NAMES) == 8 and len(V2_NAMES) == 4
 
 
 @pytest.mark.parametrize("name", sorted(VIGNETTES))
