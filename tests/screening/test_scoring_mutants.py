@@ -118,3 +118,21 @@ def test_a_mixed_exclusive_code_is_named_in_the_message():
     (problem,) = errors_of({**MINIMAL, "sensations": ["none", "aching"]})["sensations"]
     assert problem.code is ErrorCode.EXCLUSIVE_MIXED
     assert "'none'" in problem.message
+
+
+def test_each_kind_of_bad_value_is_named_with_its_code_and_a_message():
+    """Wrong type, unknown code, malformed JSON: each refusal says what and why,
+    and the exception's text names every bad item (the ``screen`` command's stderr)."""
+    errors = errors_of({**MINIMAL, "own_words": 5, "sensations": ["flying"]})
+    (text_problem,) = errors["own_words"]
+    assert text_problem.code is ErrorCode.WRONG_TYPE and "text" in text_problem.message
+    (code_problem,) = errors["sensations"]
+    assert code_problem.code is ErrorCode.UNKNOWN_CODE
+    assert "'flying'" in code_problem.message and "aching" in code_problem.message
+    with pytest.raises(AnswersInvalid) as raised:
+        validate({**MINIMAL, "own_words": 5, "sensations": ["flying"]})
+    assert "own_words" in str(raised.value) and "sensations" in str(raised.value)
+    with pytest.raises(AnswersInvalid) as malformed:
+        parse_json('{"age": ')
+    (problem,) = next(iter(malformed.value.errors.values()))
+    assert problem.code is ErrorCode.MALFORMED_JSON and problem.message
