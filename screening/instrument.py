@@ -14,7 +14,7 @@ only knows what an answer may be. Version 1 is frozen in ``screening/v1``;
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -466,11 +466,6 @@ def drop_hidden(answers: Mapping[str, Any]) -> dict[str, Any]:
 
 def codes_of(item_id: str) -> tuple[str, ...]:
     return ITEMS[item_id].codes
-
-
-def items_of(section_ids: Iterable[str]) -> list[Item]:
-    wanted = set(section_ids)
-    return [item for section in SECTIONS if section.id in wanted for item in section.items]
 
 
 def _check_conditions_refer_to_unconditional_items() -> None:

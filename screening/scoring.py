@@ -955,19 +955,37 @@ class Result:
                 pattern=Pattern(data["pattern"]),
                 verdict=Verdict(definition["verdict"]),
                 components=tuple(
-                    (cid, Status(status)) for cid, status in definition["components"].items()
+                    (cid, Status(status))
+                    for cid, status in _in_rule_order(definition["components"])
                 ),
-                criteria=tuple((cid, Support(status)) for cid, status in data["criteria"].items()),
+                criteria=tuple(
+                    (cid, Support(status)) for cid, status in _in_rule_order(data["criteria"])
+                ),
                 flags=flags,
                 axis1=Axis1(**data["axis1"]),
                 explanation_texts=tuple(
-                    (key, str(text)) for key, text in data["explanations"].items()
+                    (key, str(text)) for key, text in _in_rule_order(data["explanations"])
                 ),
                 instrument_version=instrument_version,
                 scoring_version=str(data["scoring_version"]),
             )
         except (KeyError, TypeError, AttributeError) as error:
             raise ValueError(f"not a stored result: {error!r}") from error
+
+
+# The order results list their parts in: PostgreSQL's jsonb keeps an object's
+# keys in an order of its own (shorter first), so a stored result is put back in
+# rule order when it is read.
+RULE_ORDER = {key: i for i, key in enumerate((*COMPONENT_RULES, *CRITERIA_IDS, "category"))}
+
+
+def _in_rule_order(parts: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """``parts.items()`` in rule order, any key this version does not know last.
+
+    >>> _in_rule_order({"category": "x", "c10": "y", "d7_not_explained": "z", "c2": "w"})
+    [('d7_not_explained', 'z'), ('c2', 'w'), ('category', 'x'), ('c10', 'y')]
+    """
+    return sorted(parts.items(), key=lambda part: RULE_ORDER.get(part[0], len(RULE_ORDER)))
 
 
 def _category_text(instrument_version: str, category: Category, index: int) -> str:

@@ -5,7 +5,10 @@ Version 2 adds to each flag the texts it was issued with ("title",
 stored result must render as issued (``Result.from_dict``).
 """
 
-from screening.scoring import score
+from hypothesis import given, settings
+
+from screening.scoring import Result, score
+from tests.strategies import valid_answers
 
 COMPONENTS = {
     "d1_sensation",
@@ -61,3 +64,20 @@ def test_it_has_the_contract_keys(minimal_answers):
         }
     ]
     assert set(result["explanations"]) == COMPONENTS | {f"c{i}" for i in range(1, 9)} | {"category"}
+
+
+@given(answers=valid_answers())
+@settings(max_examples=50, deadline=None)
+def test_a_result_read_back_with_its_keys_reordered_is_the_same(answers):
+    """PostgreSQL's jsonb gives an object's keys back shortest first: a stored
+    result read back lists its components, criteria and explanations in rule order."""
+    result = score(answers)
+    stored = result.to_dict()
+
+    def jsonb_order(mapping):
+        return dict(sorted(mapping.items(), key=lambda kv: (len(kv[0]), kv[0])))
+
+    stored["definition"]["components"] = jsonb_order(stored["definition"]["components"])
+    stored["criteria"] = jsonb_order(stored["criteria"])
+    stored["explanations"] = jsonb_order(stored["explanations"])
+    assert Result.from_dict(stored) == result

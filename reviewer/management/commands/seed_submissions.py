@@ -269,6 +269,7 @@ PROFILE_COLUMNS = (
     "answers",
     "instrument_version",
     "scoring_version",
+    "issued_result",
     "category",
     "pattern",
     "criteria_supported",
@@ -309,6 +310,9 @@ def _profiles(task: tuple[int, int]) -> list[str]:
             "share_for_research": True,
             "consent_version": CONSENT_VERSION,
         }
+        if set(fields) != set(PROFILE_COLUMNS):
+            # A column Submission.fields_from gained (or lost) must be copied too.
+            raise RuntimeError(f"COPY columns differ: {sorted(set(fields) ^ set(PROFILE_COLUMNS))}")
         profiles.append("\t".join(_copy_text(fields[c]) for c in PROFILE_COLUMNS))
     return profiles
 
