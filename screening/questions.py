@@ -28,8 +28,8 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from screening.instrument import ITEMS, LIMIT_ACTIVITIES, TESTS, Kind
 
@@ -518,8 +518,6 @@ STATUS_LABELS: dict[str, StrLike] = {
 
 def new_questions_notice(item_ids: tuple[str, ...]) -> str:
     """What a runner who started under an earlier version is told, once, on their next save."""
-    from django.utils.translation import gettext
-
     asked = "; ".join(f"\u201c{label(item_id)}\u201d" for item_id in item_ids)
     return gettext(
         "We improved the questionnaire since you started. Your answers are kept. "

@@ -34,7 +34,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 from screening import versions
-from screening.instrument import LIMIT_ACTIVITIES, TESTS
+from screening.instrument import LIMIT_ACTIVITIES, TESTS, codes_of
 from screening.models import REFERENCE_ALPHABET, Submission
 
 CHUNK = 5_000
@@ -191,15 +191,7 @@ def draw_answers(rng: random.Random, version: str = versions.CURRENT_VERSION) ->
     else:
         diagnosis = {"none": 60, "dystonia": 10, "other_full": 4, "other_partial": 16, "unsure": 10}
         _maybe(rng, a, "prior_diagnosis", _pick(rng, diagnosis), 0.9)
-        operations = [
-            "spine_surgery",
-            "hip_surgery",
-            "knee_surgery",
-            "nerve_release",
-            "compartment_release",
-            "other_surgery",
-            "injections",
-        ]
+        operations = [code for code in codes_of("procedures") if code != "none"]
         # About a third of the Mayo series had invasive procedures before the diagnosis.
         procedures = _some(rng, operations, 1, 2) if rng.random() < 0.3 else ["none"]
         _maybe(rng, a, "procedures", procedures, 0.8)
