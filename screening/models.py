@@ -68,6 +68,20 @@ def limits_mask(answers: dict[str, Any], scale: str) -> int:
     return mask
 
 
+# The columns that hold the working definition, in the contract's order.
+DEFINITION_FIELDS = ("verdict", *scoring.COMPONENT_RULES)
+
+
+def definition_fields(issued_result: dict[str, Any]) -> dict[str, str]:
+    """The verdict and d1-d7 statuses of a stored result, as column values.
+
+    >>> definition_fields({"definition": {"verdict": "met", "components": {"d1_sensation": "met"}}})
+    {'verdict': 'met', 'd1_sensation': 'met'}
+    """
+    definition = issued_result["definition"]
+    return {"verdict": definition["verdict"], **definition["components"]}
+
+
 class Draft(models.Model):
     """A questionnaire in progress, reachable only through its resume code."""
 
@@ -136,6 +150,18 @@ class Submission(models.Model):
     criteria_mask = models.PositiveSmallIntegerField(default=0)
     limits_worst = models.IntegerField(default=0)
     limits_typical = models.IntegerField(default=0)
+    # The working definition as issued (result "definition"): the verdict and
+    # each component's status, so that reviewers can filter, count and export
+    # the definition itself, not only the triage category (a foot onset always
+    # raises a flag, so the category hides runners who meet the definition).
+    verdict = models.CharField(max_length=12, db_index=True, default="")
+    d1_sensation = models.CharField(max_length=8, default="")
+    d2_coordination = models.CharField(max_length=8, default="")
+    d3_running_specific = models.CharField(max_length=8, default="")
+    d4_no_nerve_symptoms = models.CharField(max_length=8, default="")
+    d5_no_localized_pain = models.CharField(max_length=8, default="")
+    d6_no_daily_weakness = models.CharField(max_length=8, default="")
+    d7_not_explained = models.CharField(max_length=8, default="")
 
     class Meta:
         indexes = [
@@ -188,6 +214,7 @@ class Submission(models.Model):
             "criteria_mask": criteria_mask(result),
             "limits_worst": limits_mask(answers, "worst"),
             "limits_typical": limits_mask(answers, "typical"),
+            **definition_fields(issued),
         }
 
     def result(self) -> scoring.Result:

@@ -35,7 +35,7 @@ from django.db import connection, transaction
 
 from screening import versions
 from screening.instrument import LIMIT_ACTIVITIES, TESTS, codes_of
-from screening.models import REFERENCE_ALPHABET, Submission
+from screening.models import DEFINITION_FIELDS, REFERENCE_ALPHABET, Submission
 
 CHUNK = 5_000
 # On PostgreSQL at most this many distinct answer sets are drawn and scored;
@@ -275,6 +275,7 @@ PROFILE_COLUMNS = (
     "criteria_mask",
     "limits_worst",
     "limits_typical",
+    *DEFINITION_FIELDS,
     "share_for_research",
     "consent_version",
 )
