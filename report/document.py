@@ -663,6 +663,8 @@ def context_for(
                 "unanswered": blank if len(lines) > 1 else 0,
                 "questions": len(lines),
                 "answers": lines,
+                # Variability is read from c1's answers: the c1 row above shows them.
+                "as_c1": AXIS1_SOURCES[key] is None,
             }
         )
     narrative = [

@@ -27,7 +27,7 @@ from report import document as report
 from report import synopsis
 from screening import scoring, versions
 from screening.instrument import EXCLUSIVE_CODES, TEXT_MAX_LENGTH, Kind
-from tests.report.test_report import embedded_fhir, embedded_json, flat
+from tests.report.test_report import embedded_fhir, embedded_json, flat, pdf_text
 
 DAY = dt.date(2025, 3, 4)
 PAPERS = ("a4", "letter")
@@ -203,7 +203,7 @@ def test_the_maximal_answer_set_answers_everything_at_its_longest():
 def test_the_maximal_report_takes_at_most_six_pages(paper):
     pdf = rendered("maximal", paper)
     assert pages(pdf) <= 6
-    text = " ".join(page_text(pdf, n) for n in range(1, pages(pdf) + 1))
+    text = pdf_text(pdf)
     assert "Criteria for runner's dystonia (c1-c8)" in text
     assert "Classification, axis I" in text
     assert flat(MAXIMAL["own_words"])[-40:] in re.sub(r"\s", " ", text)
@@ -232,8 +232,7 @@ def test_no_page_but_the_last_is_left_mostly_empty(name, paper):
 
 @pytest.mark.parametrize("name", [*sorted(CASES), "maximal"])
 def test_criteria_detail_and_axis_i_only_when_the_answers_point_towards_dystonia(name):
-    pdf = rendered(name, "a4")
-    text = " ".join(page_text(pdf, n) for n in range(1, pages(pdf) + 1))
+    text = pdf_text(rendered(name, "a4"))
     detail = result_of(name).category is not scoring.Category.NOT_CONSISTENT
     assert ("Criteria for runner's dystonia (c1-c8)" in text) is detail
     assert ("Classification, axis I" in text) is detail
@@ -299,8 +298,8 @@ def test_the_appendix_gives_each_answer_not_shown_above_and_only_those(name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_pdf_says_it_carries_both_attached_files_and_does(name):
     pdf = rendered(name, "letter")
-    last = page_text(pdf, pages(pdf))
-    assert f"{report.JSON_ATTACHMENT_NAME} (Stride Screen's own JSON)" in last
-    assert f"{report.FHIR_ATTACHMENT_NAME} (a FHIR R4 Bundle" in last
+    first = page_text(pdf, 1)  # in the header, beside the reference
+    assert f"{report.JSON_ATTACHMENT_NAME} (Stride Screen's own JSON)" in first
+    assert f"{report.FHIR_ATTACHMENT_NAME} (a FHIR R4 Bundle" in first
     assert embedded_json(pdf)["answers"] == answers_of(name)[0]
     assert embedded_fhir(pdf)["resourceType"] == "Bundle"
