@@ -490,8 +490,44 @@ def _shown_answers(
             text = edition.answer_text(item_id, answers[item_id])
             lines.append(AnswerLine(item_id, edition.item_label(item_id), text))
         if lines:
-            groups.append({"title": edition.section_title(step_id), "lines": lines})
+            groups.append(
+                {"title": edition.section_title(step_id), "lines": lines, "rows": _pairs(lines)}
+            )
     return groups
+
+
+# An answer longer than this takes a row of its own in the appendix.
+LONG_ANSWER = 28
+
+
+def _pairs(lines: Sequence[AnswerLine]) -> list[list[AnswerLine]]:
+    """The appendix's rows: two short answers a row, read left to right (half the
+    rows, at no layout cost: CSS columns doubled the render time), a long answer
+    alone on its row with the width of both.
+
+    >>> def line(answer): return AnswerLine("x", "Q?", answer)
+    >>> rows = _pairs([line("No"), line("Yes"), line("x" * 40), line("No"), line("Yes")])
+    >>> [[len(line.answer) for line in row] for row in rows]
+    [[2, 3], [40], [2, 3]]
+    >>> [[line.answer for line in row] for row in _pairs([line("No"), line("x" * 40)])]
+    [['No'], ['xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx']]
+    """
+    rows: list[list[AnswerLine]] = []
+    pending: AnswerLine | None = None
+    for line in lines:
+        if len(line.answer) > LONG_ANSWER:
+            if pending:
+                rows.append([pending])
+                pending = None
+            rows.append([line])
+        elif pending:
+            rows.append([pending, line])
+            pending = None
+        else:
+            pending = line
+    if pending:
+        rows.append([pending])
+    return rows
 
 
 def _limit_grid(edition: Edition, answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -243,8 +243,8 @@ def test_criteria_detail_and_axis_i_only_when_the_answers_point_towards_dystonia
 
 def _printed_html(name: str) -> tuple[str, list[tuple[str, str]]]:
     """The document's text above the appendix, and the appendix's (question, answer)
-    rows, read from the HTML WeasyPrint lays out: the appendix's two columns of
-    table cells come out of a PDF's text interleaved."""
+    pairs, read from the HTML WeasyPrint lays out: the appendix's two answers a
+    row come out of a PDF's text interleaved."""
     answers, version = answers_of(name)
     context = report.context_for(
         answers, reference="R", on=DAY, saved=False, instrument_version=version
@@ -252,7 +252,7 @@ def _printed_html(name: str) -> tuple[str, list[tuple[str, str]]]:
     page = report.render_html(context)
     body, appendix = page.split('<section class="appendix"', 1)
     appendix = appendix.split("</section>", 1)[0]
-    rows = re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td></tr>', appendix)
+    rows = re.findall(r'<th scope="row">(.*?)</th><td(?: colspan="3")?>(.*?)</td>', appendix)
 
     def text(markup: str) -> str:
         return flat(html.unescape(re.sub(r"<[^>]+>", " ", markup)))
@@ -303,3 +303,12 @@ def test_the_pdf_says_it_carries_both_attached_files_and_does(name):
     assert f"{report.FHIR_ATTACHMENT_NAME} (a FHIR R4 Bundle" in first
     assert embedded_json(pdf)["answers"] == answers_of(name)[0]
     assert embedded_fhir(pdf)["resourceType"] == "Bundle"
+
+
+def test_the_documents_docstring_examples_hold():
+    """report.document's worked examples (and_join, the appendix's pairs)."""
+    import doctest
+
+    failures, tried = doctest.testmod(report, optionflags=doctest.ELLIPSIS)
+    assert tried >= 5
+    assert failures == 0
