@@ -304,6 +304,12 @@ class AuditEntry(models.Model):
         DELETE = "delete", "deleted a submission"
         PURGE = "purge", "ran retention"
 
+    class Outcome(models.TextChoices):
+        STARTED = "started", "started"
+        COMPLETE = "complete", "complete"
+        INTERRUPTED = "interrupted", "cut off before the end"
+        FAILED = "failed", "failed"
+
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -314,6 +320,12 @@ class AuditEntry(models.Model):
     object_ref = models.CharField("reference", max_length=64, blank=True)
     query = models.TextField("filter", blank=True)
     detail = models.CharField(max_length=200, blank=True)
+    # Exports and retention: how many rows left (or were deleted), and whether the
+    # action ran to its end; a stream cut off or failing says so here.
+    rows = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
+    # Why a data steward took a pseudonymous export, as they typed it.
+    reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         verbose_name = "audit entry"
@@ -321,6 +333,7 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
         permissions = [
             ("export_free_text", "Can export the runners' free text"),
+            ("export_pseudonymous", "Can export pseudonymous rows (reference, day, exact figures)"),
             ("run_retention", "Can run the retention purge"),
         ]
 

@@ -69,3 +69,20 @@ def test_running_it_twice_deletes_nothing_more():
     submission(days_ago(40), shared=False, code_hash="a")
     purge()
     assert purge().startswith("deleted 0 drafts, 0 unshared submissions, 0 shared submissions")
+
+
+@pytest.mark.django_db
+def test_each_run_is_audited_as_run_from_the_command_line_with_its_row_count():
+    """A cron run leaves a trail: who (the command line), what it deleted, how many rows."""
+    from screening.models import AuditEntry
+
+    Draft.objects.create(code_hash="old", updated_on=days_ago(31))
+    submission(days_ago(31), shared=False, code_hash="a")
+    submission(days_ago(31), shared=True, code_hash="b")  # kept, unlinked
+    purge()
+    purge()
+    first, second = AuditEntry.objects.order_by("id")
+    assert (first.username, first.user, first.action) == ("command line", None, "purge")
+    assert (first.rows, first.outcome) == (2, "complete")
+    assert first.detail.startswith("deleted 1 drafts, 1 unshared submissions")
+    assert (second.rows, second.outcome) == (0, "complete")

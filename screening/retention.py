@@ -1,0 +1,62 @@
+"""Delete what is kept no longer: expired drafts, submissions and rendered PDFs.
+
+Plain filtered deletes, so two runs at once, or a run repeated, do no harm.
+Consented submissions older than 30 days lose their code link: the runner's
+code stops opening them, and what reviewers keep is no longer tied to a code.
+Run by ``manage.py purge_expired`` (cron) and by a data steward from the
+admin; both are audited, with the number of rows deleted.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from screening.access import KEEP_DAYS
+from screening.models import Draft, RenderedPdf, Submission, today
+
+
+@dataclass(frozen=True)
+class Purged:
+    drafts: int
+    unshared: int
+    shared: int
+    pdfs: int
+    unlinked: int
+
+    @property
+    def deleted(self) -> int:
+        """Rows deleted (drafts, submissions and PDFs; unlinked codes are not deletions)."""
+        return self.drafts + self.unshared + self.shared + self.pdfs
+
+    def __str__(self) -> str:
+        return (
+            f"deleted {self.drafts} drafts, {self.unshared} unshared submissions, "
+            f"{self.shared} shared submissions, {self.pdfs} rendered PDFs; "
+            f"unlinked {self.unlinked} codes"
+        )
+
+
+def _deleted(rows: QuerySet[Any]) -> int:
+    """Rows of the model itself that were deleted (not the rows cascading with them)."""
+    _, per_model = rows.delete()
+    return per_model.get(rows.model._meta.label, 0)
+
+
+def purge() -> Purged:
+    now = today()
+    short = now - datetime.timedelta(days=KEEP_DAYS)
+    long = now - datetime.timedelta(days=settings.RETENTION_DAYS)
+    drafts = _deleted(Draft.objects.filter(updated_on__lt=short))
+    unshared = _deleted(Submission.objects.filter(share_for_research=False, created_on__lt=short))
+    shared = _deleted(Submission.objects.filter(share_for_research=True, created_on__lt=long))
+    unlinked = Submission.objects.filter(
+        share_for_research=True, created_on__lt=short, code_hash__isnull=False
+    ).update(code_hash=None)
+    # Those of deleted submissions went with them; these outlived their day.
+    pdfs = _deleted(RenderedPdf.objects.expired())
+    return Purged(drafts, unshared, shared, pdfs, unlinked)
