@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from screening.access import KEEP_DAYS
-from screening.models import Draft, RenderedPdf, Submission, today
+from screening.models import Draft, FollowUp, RenderedPdf, Submission, today
 
 
 @dataclass(frozen=True)
@@ -27,16 +27,18 @@ class Purged:
     shared: int
     pdfs: int
     unlinked: int
+    followups: int = 0
 
     @property
     def deleted(self) -> int:
         """Rows deleted (drafts, submissions and PDFs; unlinked codes are not deletions)."""
-        return self.drafts + self.unshared + self.shared + self.pdfs
+        return self.drafts + self.unshared + self.shared + self.pdfs + self.followups
 
     def __str__(self) -> str:
         return (
             f"deleted {self.drafts} drafts, {self.unshared} unshared submissions, "
-            f"{self.shared} shared submissions, {self.pdfs} rendered PDFs; "
+            f"{self.shared} shared submissions, {self.followups} unshared follow-ups, "
+            f"{self.pdfs} rendered PDFs; "
             f"unlinked {self.unlinked} codes"
         )
 
@@ -52,11 +54,21 @@ def purge() -> Purged:
     short = now - datetime.timedelta(days=KEEP_DAYS)
     long = now - datetime.timedelta(days=settings.RETENTION_DAYS)
     drafts = _deleted(Draft.objects.filter(updated_on__lt=short))
-    unshared = _deleted(Submission.objects.filter(share_for_research=False, created_on__lt=short))
+    # Kept longer only where the runner asked to come back with follow-ups.
+    kept = Q(keep_until__gte=now)
+    unshared = _deleted(
+        Submission.objects.filter(share_for_research=False, created_on__lt=short).exclude(kept)
+    )
     shared = _deleted(Submission.objects.filter(share_for_research=True, created_on__lt=long))
-    unlinked = Submission.objects.filter(
-        share_for_research=True, created_on__lt=short, code_hash__isnull=False
-    ).update(code_hash=None)
+    unlinked = (
+        Submission.objects.filter(
+            share_for_research=True, created_on__lt=short, code_hash__isnull=False
+        )
+        .exclude(kept)
+        .update(code_hash=None)
+    )
+    # Follow-ups the runner did not share go after KEEP_DAYS, as unshared screenings.
+    followups = _deleted(FollowUp.objects.filter(share_for_research=False, created_on__lt=short))
     # Those of deleted submissions went with them; these outlived their day.
     pdfs = _deleted(RenderedPdf.objects.expired())
-    return Purged(drafts, unshared, shared, pdfs, unlinked)
+    return Purged(drafts, unshared, shared, pdfs, unlinked, followups)
