@@ -107,16 +107,18 @@ SECTIONS: tuple[Section, ...] = (
                 required=True,
             ),
             _enum("fu_outcome", OUTCOMES, required=True),
-            _enum(
-                "fu_outcome_detail",
-                DETAIL_CODES,
-                shown_when=tuple(When("fu_outcome", Op.EQUALS, group) for group in DETAIL_GROUPS),
-            ),
         ),
     ),
     Section(
         "care",
         (
+            # On the step after the outcome, so that a form without script can offer
+            # only the causes of the outcome chosen (followup.md).
+            _enum(
+                "fu_outcome_detail",
+                DETAIL_CODES,
+                shown_when=tuple(When("fu_outcome", Op.EQUALS, group) for group in DETAIL_GROUPS),
+            ),
             _multi(
                 "fu_tests",
                 "emg gait_analysis mri_brain mri_spine mri_hip nerve_conduction blood_flow "

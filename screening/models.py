@@ -273,6 +273,18 @@ class FollowUp(models.Model):
         }
 
 
+class FollowUpDraft(models.Model):
+    """A follow-up in progress: one per screening, reached through the screening's code."""
+
+    submission = models.OneToOneField(
+        Submission, on_delete=models.CASCADE, related_name="followup_draft"
+    )
+    answers = models.JSONField(default=dict)
+    completed_steps = models.JSONField(default=list)
+    # Indexed: purge_expired deletes drafts by the day they were last saved.
+    updated_on = models.DateField(default=today, db_index=True)
+
+
 # A rendered PDF is kept until the end of the day after it was made (dates to the day).
 PDF_KEEP_DAYS = 1
 

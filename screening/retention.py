@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from screening.access import KEEP_DAYS
-from screening.models import Draft, FollowUp, RenderedPdf, Submission, today
+from screening.models import Draft, FollowUp, FollowUpDraft, RenderedPdf, Submission, today
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ def purge() -> Purged:
     short = now - datetime.timedelta(days=KEEP_DAYS)
     long = now - datetime.timedelta(days=settings.RETENTION_DAYS)
     drafts = _deleted(Draft.objects.filter(updated_on__lt=short))
+    drafts += _deleted(FollowUpDraft.objects.filter(updated_on__lt=short))
     # Kept longer only where the runner asked to come back with follow-ups.
     kept = Q(keep_until__gte=now)
     unshared = _deleted(
