@@ -47,12 +47,12 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from reviewer import anonymity
-from screening import fhir, scoring, versions
+from screening import fhir, followup, followup_questions, scoring, versions
 from screening.instrument import Kind
-from screening.models import DEFINITION_FIELDS, AuditEntry
+from screening.models import DEFINITION_FIELDS, AuditEntry, FollowUp
 
 CHUNK_SIZE = 2000
 FORMULA_CHARACTERS = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
@@ -135,7 +135,7 @@ RESULT_COLUMNS = (
     *DEFINITION_FIELDS,
 )
 META_COLUMNS = {
-    Profile.ANONYMOUS: ("created_period", "disclosure_step", *RESULT_COLUMNS),
+    Profile.ANONYMOUS: ("row", "created_period", "disclosure_step", *RESULT_COLUMNS),
     Profile.PSEUDONYMOUS: ("reference", "created_on", *RESULT_COLUMNS),
 }
 # Read from each row: the result columns, then what the profiles need.
@@ -212,7 +212,8 @@ def anonymous_record(stored: dict[str, Any], plan: anonymity.Plan) -> dict[str, 
     if placed is None:
         return None
     step, (age, _sex, running_years, weekly_km, created_period) = placed
-    record: dict[str, Any] = {"created_period": created_period, "disclosure_step": step}
+    record: dict[str, Any] = {"row": None, "created_period": created_period}
+    record["disclosure_step"] = step
     record.update((column, stored[column]) for column in RESULT_COLUMNS)
     bands = {
         "age": age,
@@ -316,7 +317,12 @@ class Export:
     filters: str = ""
     aggregate_rows: Callable[[], Iterable[tuple[str, str, str]]] | None = None
     rows: int = 0
+    followup_rows: int = 0
     plan: anonymity.Plan | None = field(default=None, init=False)
+    # Anonymous: the file's row number of each exported screening that has shared
+    # follow-ups (only those, so memory stays small), to link its follow-ups.
+    _row_of: dict[int, int] = field(default_factory=dict, init=False)
+    _followed: set[int] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         if self.fmt not in FORMATS:
@@ -338,13 +344,17 @@ class Export:
 
     def records(self) -> Iterator[dict[str, Any]]:
         """The export's rows as dicts (column -> value), counted as they go."""
-        stored_rows = self.queryset.values(*_STORED).iterator(chunk_size=CHUNK_SIZE)
+        stored_rows = self.queryset.values("id", *_STORED).iterator(chunk_size=CHUNK_SIZE)
         if self.profile is Profile.ANONYMOUS:
             plan = self._plan()
+            followed_up = self._followed_up()
             for stored in stored_rows:
                 record = anonymous_record(stored, plan)
                 if record is not None:
                     self.rows += 1
+                    record["row"] = self.rows
+                    if stored["id"] in followed_up:
+                        self._row_of[stored["id"]] = self.rows
                     yield record
         else:
             for stored in stored_rows:
@@ -395,7 +405,14 @@ class Export:
         """
         pseudonymous = self.profile is Profile.PSEUDONYMOUS
         plan = None if pseudonymous else self._plan()
-        for number, submission in enumerate(self.queryset.iterator(chunk_size=500), start=1):
+        with_followups = self.queryset.prefetch_related(
+            Prefetch(
+                "followups",
+                queryset=FollowUp.objects.filter(share_for_research=True).order_by("number"),
+                to_attr="shared_followups",
+            )
+        )
+        for number, submission in enumerate(with_followups.iterator(chunk_size=500), start=1):
             answers = submission.answers
             authored: Any = submission.created_on
             response_id = str(submission.public_id)
@@ -420,6 +437,57 @@ class Export:
             self.rows += 1
             for entry in bundle.get("entry", []):
                 yield _json_line(entry["resource"])
+            for item in submission.shared_followups:
+                response = fhir.followup_response(
+                    item.answers
+                    if self.include_free_text
+                    else {k: v for k, v in item.answers.items() if k not in FOLLOWUP_FREE_TEXT},
+                    item.created_on,
+                    resource_id=f"{response_id}-followup-{item.number}",
+                    screening_response_id=response_id,
+                )
+                if plan is not None:
+                    del response["authored"]  # no day, and no month beyond the screening's
+                self.followup_rows += 1
+                yield _json_line(response)
+
+    # --- follow-ups ---------------------------------------------------------------
+
+    def _shared_followups(self) -> QuerySet[FollowUp]:
+        return FollowUp.objects.filter(
+            share_for_research=True, submission__in=self.queryset.values("pk")
+        ).order_by("submission_id", "number")
+
+    def _followed_up(self) -> set[int]:
+        if self._followed is None:
+            self._followed = set(self._shared_followups().values_list("submission_id", flat=True))
+        return self._followed
+
+    def followup_records(self) -> Iterator[dict[str, Any]]:
+        """The shared follow-ups of the exported screenings (anonymous: of the rows kept)."""
+        anonymous = self.profile is Profile.ANONYMOUS
+        rows = self._shared_followups().select_related("submission")
+        for item in rows.iterator(chunk_size=CHUNK_SIZE):
+            if anonymous:
+                row = self._row_of.get(item.submission_id)
+                if row is None:
+                    continue  # its screening was left out by the anonymity rule
+                record = followup_record(item, self.profile, False, row=row)
+            else:
+                record = followup_record(item, self.profile, self.include_free_text)
+            self.followup_rows += 1
+            yield record
+
+    def followup_chunks(self) -> Iterator[str]:
+        columns = followup_columns(self.profile, self.include_free_text)
+        if self.fmt == "jsonl":
+            yield from _batched(_json_line(record) for record in self.followup_records())
+            return
+        lines = _Lines()
+        yield lines.row(columns)
+        yield from _batched(
+            lines.row([_csv_cell(record[c]) for c in columns]) for record in self.followup_records()
+        )
 
     # --- the package ------------------------------------------------------------
 
@@ -454,13 +522,35 @@ class Export:
         }
         if self.profile is Profile.ANONYMOUS and self.fmt != "aggregate":
             stride["anonymity"] = self._plan().summary()
+        resources = [resource]
+        if self.fmt in FOLLOWUP_FILES:
+            name, mediatype, file_format = FOLLOWUP_FILES[self.fmt]
+            resources.append(
+                {
+                    "name": "followups",
+                    "path": name,
+                    "format": file_format,
+                    "mediatype": mediatype,
+                    "encoding": "utf-8",
+                    "description": "The shared follow-ups (followup.md) of the exported "
+                    "screenings, linked by "
+                    + (
+                        "submission_row (the row column)"
+                        if self.profile is Profile.ANONYMOUS
+                        else "reference"
+                    )
+                    + ".",
+                    "schema": followup_schema(self.profile, self.include_free_text),
+                }
+            )
+            stride["followup_rows"] = self.followup_rows
         return {
             "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
             "name": f"stride-screen-submissions-{self.profile}",
             "title": "Stride Screen: shared screening submissions",
             "description": PROFILE_DESCRIPTIONS[self.profile],
             "created": datetime.date.today().isoformat(),
-            "resources": [resource],
+            "resources": resources,
             "stride": stride,
         }
 
@@ -477,6 +567,14 @@ class Export:
                     data.write(chunk.encode() if isinstance(chunk, str) else chunk)
                     if pipe.size >= CHUNK_BYTES:
                         yield pipe.take()
+            if self.fmt in FOLLOWUP_FILES:
+                info = zipfile.ZipInfo(FOLLOWUP_FILES[self.fmt][0], stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with archive.open(info, "w", force_zip64=True) as data:
+                    for chunk in self.followup_chunks():
+                        data.write(chunk.encode())
+                        if pipe.size >= CHUNK_BYTES:
+                            yield pipe.take()
             info = zipfile.ZipInfo("datapackage.json", stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, json.dumps(self.datapackage(), indent=2, ensure_ascii=False))
@@ -525,6 +623,132 @@ class _Pipe:
         self._parts.clear()
         self.size = 0
         return out
+
+
+# --- follow-ups ---------------------------------------------------------------------
+
+FOLLOWUP_FILES = {
+    "csv": ("followups.csv", "text/csv", "csv"),
+    "jsonl": ("followups.jsonl", "application/x-ndjson", "jsonl"),
+}
+FOLLOWUP_RESULT_COLUMNS = (
+    "number",
+    "instrument_version",
+    "scoring_version",
+    "course",
+    "change_walking",
+    "limits_better",
+    "limits_same",
+    "limits_worse",
+    "flags",
+    "outcome",
+    "outcome_detail",
+)
+FOLLOWUP_META = {
+    # No day: how many whole months after the screening (a month is 30 days).
+    Profile.ANONYMOUS: ("submission_row", "months_after_screening", *FOLLOWUP_RESULT_COLUMNS),
+    Profile.PSEUDONYMOUS: ("reference", "created_on", *FOLLOWUP_RESULT_COLUMNS),
+}
+FOLLOWUP_FREE_TEXT = tuple(i for i, item in followup.ITEMS.items() if item.kind == Kind.TEXT)
+
+
+def followup_columns(profile: Profile, include_free_text: bool) -> list[str]:
+    items = [
+        item_id
+        for item_id in followup.ITEMS
+        if item_id not in FOLLOWUP_FREE_TEXT
+        or (include_free_text and profile is Profile.PSEUDONYMOUS)
+    ]
+    return [*FOLLOWUP_META[profile], *items]
+
+
+def followup_record(
+    item: FollowUp, profile: Profile, include_free_text: bool, *, row: int | None = None
+) -> dict[str, Any]:
+    """One follow-up's row: its result as issued, then its answers."""
+    issued = item.issued_result
+    limits = issued["change_limits"]
+    record: dict[str, Any] = (
+        {
+            "submission_row": row,
+            "months_after_screening": (item.created_on - item.submission.created_on).days // 30,
+        }
+        if profile is Profile.ANONYMOUS
+        else {"reference": item.submission.reference, "created_on": item.created_on.isoformat()}
+    )
+    record.update(
+        number=item.number,
+        instrument_version=item.instrument_version,
+        scoring_version=item.scoring_version,
+        course=issued["course"],
+        change_walking=issued["change_walking"],
+        limits_better=limits["better"],
+        limits_same=limits["same"],
+        limits_worse=limits["worse"],
+        flags=[flag["code"] for flag in issued["flags"]],
+        outcome=issued["outcome"]["code"],
+        outcome_detail=issued["outcome"]["detail"],
+    )
+    for item_id in followup_columns(profile, include_free_text)[len(FOLLOWUP_META[profile]) :]:
+        record[item_id] = item.answers.get(item_id)
+    return record
+
+
+def followup_schema(profile: Profile, include_free_text: bool) -> dict[str, Any]:
+    """The Table Schema of the follow-ups' file."""
+    change = [c.value for c in followup.Change]
+    known: dict[str, dict[str, Any]] = {
+        "submission_row": {"type": "integer", "description": "The row of its screening."},
+        "months_after_screening": {
+            "type": "integer",
+            "description": "Whole months (30 days) between the screening and the follow-up.",
+        },
+        "reference": {"type": "string", "description": "The reference of its screening."},
+        "created_on": {"type": "date", "description": "The day the follow-up was sent."},
+        "number": {"type": "integer", "description": "1 for the first follow-up, 2, ..."},
+        "instrument_version": {"type": "string", "description": "llc-followup version."},
+        "scoring_version": {"type": "string"},
+        "course": {"type": "string", "constraints": {"enum": list(followup.COURSE)}},
+        "change_walking": {"type": "string", "constraints": {"enum": change}},
+        "limits_better": {"type": "integer", "description": "Activities less limited now."},
+        "limits_same": {"type": "integer"},
+        "limits_worse": {"type": "integer"},
+        "flags": {"type": "list", "delimiter": ";", "itemType": "string"},
+        "outcome": {
+            "type": "string",
+            "constraints": {"enum": list(followup.OUTCOMES)},
+            "description": "What a clinician found (self-reported).",
+        },
+        "outcome_detail": {
+            "type": "string",
+            "constraints": {"enum": list(followup.DETAIL_CODES)},
+        },
+    }
+    fields = []
+    for column in followup_columns(profile, include_free_text):
+        if column in known:
+            fields.append({"name": column, **known[column]})
+            continue
+        item = followup.ITEMS[column]
+        words = functools.partial(followup_questions.code_label, column)
+        spec: dict[str, Any] = {"description": str(followup_questions.label(column))}
+        if item.kind is Kind.ENUM:
+            spec.update(
+                type="string",
+                constraints={"enum": list(item.codes)},
+                categories=_categories(item.codes, words),
+            )
+        elif item.kind is Kind.MULTI:
+            spec.update(
+                type="list",
+                delimiter=";",
+                itemType="string",
+                categories=_categories(item.codes, words),
+            )
+        else:
+            spec.update(type="string")
+        fields.append({"name": column, **spec})
+    return {"fields": fields, "missingValues": [""]}
 
 
 PROFILE_DESCRIPTIONS = {
@@ -577,6 +801,11 @@ def _result_fields() -> dict[str, dict[str, Any]]:
         "reference": {
             "type": "string",
             "description": "The submission's reference, as the runner may quote it.",
+        },
+        "row": {
+            "type": "integer",
+            "description": "The row's number in this file (links its follow-ups; means "
+            "nothing outside this export).",
         },
         "created_on": {"type": "date", "description": "The day the screening was sent."},
         "created_period": {

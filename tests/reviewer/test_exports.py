@@ -61,13 +61,14 @@ def test_the_anonymous_csv_bands_the_quasi_identifiers_and_drops_reference_and_d
     rows = alike(5, age=34, onset_age=29, weekly_km=63, sex="female")
     status, files, response = download(reviewer_client, EXPORT, {"format": "csv"})
     assert status == 200
-    assert set(files) == {"submissions.csv", "datapackage.json"}
+    assert set(files) == {"submissions.csv", "followups.csv", "datapackage.json"}
     assert "anonymous" in response["Content-Disposition"]
     table = csv_rows(files["submissions.csv"])
     assert len(table) == 5
     row = table[0]
     assert "reference" not in row and "created_on" not in row
     assert rows[0].reference not in files["submissions.csv"]
+    assert row["row"] == "1" and [r["row"] for r in table] == ["1", "2", "3", "4", "5"]
     assert row["created_period"] == datetime.date.today().strftime("%Y-%m")
     assert row["disclosure_step"] == "0"
     assert (row["age_band"], row["onset_age_band"]) == ("30-34", "25-29")
@@ -131,8 +132,9 @@ def test_the_data_package_describes_every_column_and_the_values_fit_it(reviewer_
     alike(5, sex="female", weekly_km=90, level="club")
     _, files, _ = download(reviewer_client, EXPORT, {"format": "csv"})
     package = json.loads(files["datapackage.json"])
-    (resource,) = package["resources"]
+    resource, followups = package["resources"]
     assert resource["path"] == "submissions.csv" and resource["format"] == "csv"
+    assert followups["path"] == "followups.csv"
     fields = resource["schema"]["fields"]
     table = csv_rows(files["submissions.csv"])
     assert [f["name"] for f in fields] == list(table[0])
@@ -551,3 +553,73 @@ def test_every_item_kind_has_a_column_type():
     schema = exports.table_schema(exports.Profile.PSEUDONYMOUS, True)
     types = {f["type"] for f in schema["fields"]}
     assert kinds <= set(Kind) and {"string", "integer", "list", "date"} <= types
+
+
+# --- follow-ups in every export ------------------------------------------------------
+
+
+def add_followup(screening, *, shared=True, number=1, own_words=None):
+    from screening import followup
+    from screening.models import FollowUp
+
+    raw = {
+        "bladder_bowel_saddle": "no",
+        "sudden_weakness": "no",
+        "acute_limb": "no",
+        "fu_course": "improving",
+        "fu_walking": "none",
+        "fu_running": "reduced",
+        "fu_seen": ["neurologist"],
+        "fu_outcome": "dystonia_confirmed",
+    }
+    if own_words:
+        raw["fu_own_words"] = own_words
+    return FollowUp.objects.create(
+        submission=screening,
+        number=number,
+        share_for_research=shared,
+        created_on=screening.created_on + datetime.timedelta(days=65),
+        **FollowUp.fields_from(followup.validate(raw), screening),
+    )
+
+
+@pytest.mark.django_db
+def test_shared_follow_ups_travel_with_their_rows_in_every_profile(reviewer_client, steward_client):
+    """Five alike screenings; the third has two shared follow-ups and one not shared.
+    Anonymous: linked by the row number, months instead of days, no free text.
+    Pseudonymous: linked by reference, the day, free text on request."""
+    rows = alike(5)
+    add_followup(rows[2], own_words="Botox helped.")
+    add_followup(rows[2], number=2)
+    add_followup(rows[2], number=3, shared=False)
+    _, files, _ = download(reviewer_client, EXPORT, {"format": "csv"})
+    followups = csv_rows(files["followups.csv"])
+    assert [(f["submission_row"], f["number"]) for f in followups] == [("3", "1"), ("3", "2")]
+    assert followups[0]["months_after_screening"] == "2"
+    assert followups[0]["outcome"] == "dystonia_confirmed"
+    assert "Botox" not in files["followups.csv"] and "created_on" not in followups[0]
+    package = json.loads(files["datapackage.json"])
+    assert package["stride"]["followup_rows"] == 2
+    schema = package["resources"][1]["schema"]
+    assert [f["name"] for f in schema["fields"]] == list(followups[0])
+
+    params = {"format": "jsonl", **STEWARD, "free_text": "1"}
+    _, files, _ = download(steward_client, EXPORT, params)
+    records = [json.loads(line) for line in files["followups.jsonl"].splitlines()]
+    assert [(r["reference"], r["number"]) for r in records] == [
+        (rows[2].reference, 1),
+        (rows[2].reference, 2),
+    ]
+    assert records[0]["fu_own_words"] == "Botox helped."
+
+    _, files, _ = download(steward_client, EXPORT, {"format": "fhir", **STEWARD})
+    resources = [json.loads(line) for line in files["submissions.fhir.ndjson"].splitlines()]
+    linked = [
+        r
+        for r in resources
+        if r["resourceType"] == "QuestionnaireResponse" and "llc-followup" in r["questionnaire"]
+    ]
+    assert len(linked) == 2
+    assert linked[0]["extension"][0]["valueReference"]["reference"] == (
+        f"QuestionnaireResponse/{rows[2].public_id}"
+    )
