@@ -20,9 +20,12 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, QuerySet
+from django.db.models.fields.json import KeyTransform
 
+from reviewer.filters import NOT_ANSWERED, Variable
 from screening import scoring, versions
 from screening.instrument import ITEMS, LIMIT_ACTIVITIES, LIMIT_SCALES, codes_of
+from screening.models import DEFINITION_FIELDS
 
 # The smallest group an export of aggregates may show (k-anonymity threshold).
 K_MIN = 5
@@ -44,6 +47,9 @@ ONSET_BANDS = (
 )
 FLAG_CODES = tuple(rule.code for rule in scoring.FLAG_RULES)
 CRITERIA_IDS = scoring.CRITERIA_IDS
+VERDICTS = tuple(v.value for v in scoring.Verdict)
+STATUSES = tuple(s.value for s in scoring.Status)
+COMPONENT_IDS = DEFINITION_FIELDS[1:]
 
 ONSET_BIN_YEARS = 5
 DURATION_BIN_YEARS = 2
@@ -148,6 +154,15 @@ class Statistics:
     onset_age: Distribution
     duration: Distribution
     current_age: Distribution
+    # The working definition as issued: runners per verdict, and per status of each
+    # component (d1-d7).
+    by_verdict: dict[str, int] = field(default_factory=dict)
+    components: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Frequency tables {value: runners} behind the distributions (for the rule on
+    # exact minimum, maximum and quartiles).
+    onset_counts: dict[int, int] = field(default_factory=dict)
+    duration_counts: dict[int, int] = field(default_factory=dict)
+    current_counts: dict[int, int] = field(default_factory=dict)
     # limits[activity][scale] for scale in ("worst", "typical")
     limits: dict[str, dict[str, LimitCell]] = field(default_factory=dict)
 
@@ -160,30 +175,51 @@ GROUPINGS: tuple[tuple[str, ...], ...] = (
     ("limits_worst",),
     ("limits_typical",),
     ("age", "onset_age"),
+    DEFINITION_FIELDS,
 )
 GROUP_COLUMNS = tuple(column for grouping in GROUPINGS for column in grouping)
 
 
-def grouped_counts(queryset: QuerySet) -> list[Counter[tuple[Any, ...]]]:
-    """For each of GROUPINGS, how many rows have each combination of its columns.
+GROUPING_ARGUMENTS = 31
+
+
+def grouped_counts(
+    queryset: QuerySet, groupings: tuple[tuple[str, ...], ...] = GROUPINGS
+) -> list[Counter[tuple[Any, ...]]]:
+    """For each of ``groupings``, how many rows have each combination of its columns.
+
+    A column may be a field or an alias annotated on ``queryset``.
 
     On PostgreSQL one ``GROUP BY GROUPING SETS`` query reads the table once
     (an index-only scan of the covering index from migration 0004); other
     databases run one ``GROUP BY`` per grouping.
     """
     base = queryset.order_by()
-    counts: list[Counter[tuple[Any, ...]]] = [Counter() for _ in GROUPINGS]
-    if connection.vendor != "postgresql":
-        for i, grouping in enumerate(GROUPINGS):
-            rows = base.values_list(*grouping).annotate(k=Count("pk"))
-            for *key, k in rows:
-                counts[i][tuple(key)] += k
+    counts: list[Counter[tuple[Any, ...]]] = [Counter() for _ in groupings]
+    if connection.vendor == "postgresql" and sum(map(len, groupings)) > GROUPING_ARGUMENTS:
+        # PostgreSQL's GROUPING() takes at most 31 arguments: a few passes.
+        done = 0
+        while done < len(groupings):
+            batch: list[tuple[str, ...]] = []
+            while done + len(batch) < len(groupings) and (
+                sum(map(len, batch)) + len(groupings[done + len(batch)]) <= GROUPING_ARGUMENTS
+            ):
+                batch.append(groupings[done + len(batch)])
+            counts[done : done + len(batch)] = grouped_counts(queryset, tuple(batch))
+            done += len(batch)
         return counts
-    inner, params = base.values_list(*GROUP_COLUMNS).query.sql_with_params()
-    names = [f"c{j}" for j in range(len(GROUP_COLUMNS))]
+    if connection.vendor != "postgresql" or len(groupings) == 1:
+        for i, grouping in enumerate(groupings):
+            rows = base.values_list(*grouping).annotate(k=Count("pk")).order_by()
+            for *key, k in rows:
+                counts[i][tuple(_hashable(v) for v in key)] += k
+        return counts
+    columns = tuple(column for grouping in groupings for column in grouping)
+    inner, params = base.values_list(*columns).query.sql_with_params()
+    names = [f"c{j}" for j in range(len(columns))]
     offsets = []
     position = 0
-    for grouping in GROUPINGS:
+    for grouping in groupings:
         offsets.append(range(position, position + len(grouping)))
         position += len(grouping)
     sets = ", ".join("(" + ", ".join(names[j] for j in span) + ")" for span in offsets)
@@ -203,8 +239,13 @@ def grouped_counts(queryset: QuerySet) -> list[Counter[tuple[Any, ...]]]:
         for row in cursor.fetchall():
             *values, grouping_bits, k = row
             i = masks[grouping_bits]
-            counts[i][tuple(values[j] for j in offsets[i])] += k
+            counts[i][tuple(_hashable(values[j]) for j in offsets[i])] += k
     return counts
+
+
+def _hashable(value: Any) -> Any:
+    """A JSON list read back from the database (a multi answer) as a tuple."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _bit_counts(counts: Counter[tuple[Any, ...]], bits: int) -> list[int]:
@@ -224,7 +265,7 @@ def compute(queryset: QuerySet) -> Statistics:
     Every figure is a sum over grouped counts, so the database reads the rows
     once and Python only adds up a few thousand groups.
     """
-    demographics, criteria, flag_masks, worst, typical, ages = grouped_counts(queryset)
+    demographics, criteria, flag_masks, worst, typical, ages, definition = grouped_counts(queryset)
     by_column: dict[str, Counter[str]] = {c: Counter() for c in GROUPINGS[0]}
     for key, k in demographics.items():
         for column, value in zip(GROUPINGS[0], key, strict=True):
@@ -256,6 +297,10 @@ def compute(queryset: QuerySet) -> Statistics:
         }
         for i, activity in enumerate(LIMIT_ACTIVITIES)
     }
+    by_definition: dict[str, Counter[str]] = {c: Counter() for c in DEFINITION_FIELDS}
+    for key, k in definition.items():
+        for column, value in zip(DEFINITION_FIELDS, key, strict=True):
+            by_definition[column][value] += k
     criterion_totals = _bit_counts(criteria, len(CRITERIA_IDS))
     flag_totals = _bit_counts(flag_masks, len(FLAG_CODES))
     return Statistics(
@@ -271,6 +316,14 @@ def compute(queryset: QuerySet) -> Statistics:
         onset_age=Distribution.from_counts(onset, ONSET_BIN_YEARS),
         duration=Distribution.from_counts(duration, DURATION_BIN_YEARS),
         current_age=Distribution.from_counts(current, ONSET_BIN_YEARS),
+        by_verdict={v: by_definition["verdict"][v] for v in VERDICTS},
+        components={
+            cid: {status: by_definition[cid][status] for status in STATUSES}
+            for cid in COMPONENT_IDS
+        },
+        onset_counts=dict(onset),
+        duration_counts=dict(duration),
+        current_counts=dict(current),
         limits=limits,
     )
 
@@ -393,3 +446,92 @@ def fixed_bins(
     counts = dict(histogram)
     labels = (bin_label(start, width) for start in range(low // width * width, high + 1, width))
     return {label: counts.get(label, 0) for label in labels}
+
+
+# --- cross-tabs and comparisons over the closed variables ---------------------------------
+
+
+@dataclass(frozen=True)
+class Tabulated:
+    """Counts of one variable (``rows``) by another (``columns``), every runner in one cell."""
+
+    rows: tuple[tuple[str, str], ...]  # (code, label)
+    columns: tuple[tuple[str, str], ...]
+    counts: list[list[int]]
+
+
+def _categories(variable: Variable, seen: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """The variable's choices, then any other code found (an earlier version's), in order."""
+    known = variable.all_choices
+    codes = {code for code, _ in known}
+    extra = sorted({code for code in seen if code not in codes})
+    return (*known, *((code, code) for code in extra))
+
+
+def crosstab(queryset: QuerySet, rows: Variable, columns: Variable) -> Tabulated:
+    """How many submissions have each pair of values of two single-valued variables.
+
+    One GROUP BY over the two values (each a column, a band of one, or a key of
+    the answers JSON); a missing answer is counted as "Not answered", so that
+    the table adds up to n.
+    """
+    annotated = queryset.annotate(_row=rows.expression(), _column=columns.expression())
+    (pairs,) = grouped_counts(annotated, (("_row", "_column"),))
+    cells: Counter[tuple[str, str]] = Counter()
+    for (row_raw, column_raw), k in pairs.items():
+        cells[(rows.value_of(row_raw)[0], columns.value_of(column_raw)[0])] += k
+    row_choices = _categories(rows, (r for r, _ in cells))
+    column_choices = _categories(columns, (c for _, c in cells))
+    return Tabulated(
+        rows=row_choices,
+        columns=column_choices,
+        counts=[[cells[(r, c)] for c, _ in column_choices] for r, _ in row_choices],
+    )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One group's counts for every variable: {key: [(code, label, runners)]}, and n."""
+
+    n: int
+    tables: dict[str, list[tuple[str, str, int]]]
+
+
+def profile(queryset: QuerySet, variables: Iterable[Variable]) -> Profile:
+    """Runners per value of each variable (a multi item: runners whose list holds each code).
+
+    Every variable is grouped on in the same pass over the rows (GROUPING SETS on
+    PostgreSQL, in batches of 31 columns); multi answers are grouped on their
+    whole list and counted per code here.
+    """
+    chosen = list(variables)
+    aliases = {v.key: f"_v{i}" for i, v in enumerate(chosen)}
+    annotated = queryset.annotate(
+        **{
+            aliases[v.key]: (
+                KeyTransform(v.column.removeprefix("answers__"), "answers")
+                if v.multi
+                else v.expression()
+            )
+            for v in chosen
+        }
+    )
+    groupings = tuple((aliases[v.key],) for v in chosen)
+    counted = grouped_counts(annotated, groupings) if chosen else []
+    n = sum(counted[0].values()) if counted else queryset.count()
+    tables: dict[str, list[tuple[str, str, int]]] = {}
+    for variable, counts in zip(chosen, counted, strict=True):
+        per_code: Counter[str] = Counter()
+        unanswered = 0
+        for (raw,), k in counts.items():
+            codes = variable.value_of(list(raw) if isinstance(raw, tuple) else raw)
+            if variable.multi and not codes:
+                unanswered += k
+            for code in codes:
+                per_code[code] += k
+        choices = _categories(variable, per_code)
+        rows = [(code, label, per_code[code]) for code, label in choices]
+        if variable.multi:
+            rows.append((NOT_ANSWERED, "Not answered", unanswered))
+        tables[variable.key] = rows
+    return Profile(n=n, tables=tables)
