@@ -177,13 +177,10 @@ def merge_tail_bins(bins: Sequence[Bin], k: int = K) -> list[Bin]:
     while running < k and high - 1 > low:
         high -= 1
         running += bins[high].count
-    if running < k:  # the top tail cannot stand alone: one bin from `low` up
-        high = low + 1
-    merged = [_joined(bins[: low + 1])]
-    merged.extend(bins[low + 1 : high])
-    if high < len(bins) and high > low:
-        merged.append(_joined(bins[high:]))
-    return merged
+    if running < k or high <= low:
+        # The runners above the lower tail are too few to stand alone: one bin.
+        return [_joined(bins)]
+    return [_joined(bins[: low + 1]), *bins[low + 1 : high], _joined(bins[high:])]
 
 
 def _joined(bins: Sequence[Bin]) -> Bin:
