@@ -835,58 +835,105 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     # --- cross-tab and comparison -----------------------------------------------------
 
-    def crosstab_choices(self, request: HttpRequest) -> tuple[Any, Any, str, HttpRequest]:
-        """(rows, columns, download) asked for, and the request with only its filters left."""
+    def crosstab_choices(self, request: HttpRequest) -> CrossTabRequest:
+        """What a cross-tab or comparison asks for, and the requests of its groups' filters.
+
+        ``where=<filter>:<value>`` adds one filter to the list's (group A);
+        ``vary=<filter>:<value>`` or ``b.<filter>=<value>`` give group B.
+        """
         query = request.GET.copy()
         own = {name: query.pop(name, [""])[-1] for name in CROSSTAB_CHOICES}
         for name in [name for name in query if name.startswith(B_PREFIX)]:
             query.pop(name)
-        filters_only = copy.copy(request)
-        filters_only.GET = query
+        if own["where"]:
+            key, _, code = own["where"].partition(":")
+            if key not in variables.VARIABLES or not code:
+                raise IncorrectLookupParameters("unknown filter in where")
+            query[key] = code
+        filters_a = copy.copy(request)
+        filters_a.GET = query
         rows = variables.AXES.get(own["rows"] or "verdict")
-        columns = variables.AXES.get(own["columns"] or "sex")
-        if rows is None or columns is None:
+        columns = [variables.AXES.get(own["columns"] or "sex")]
+        if own["then_by"]:
+            columns.append(variables.AXES.get(own["then_by"]))
+        if rows is None or None in columns:
             raise IncorrectLookupParameters("unknown variable for rows or columns")
         if own["download"] not in ("", "csv", "svg"):
             raise IncorrectLookupParameters("unknown download")
-        return rows, columns, own["download"], filters_only
+        wants_b = bool(own["vary"]) or any(name.startswith(B_PREFIX) for name in request.GET)
+        filters_b = group_b_request(filters_a, request) if wants_b else None
+        return CrossTabRequest(
+            rows, [c for c in columns if c is not None], own["download"], filters_a, filters_b
+        )
 
     def crosstab_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         try:
-            rows, columns, download, filters_only = self.crosstab_choices(request)
-            queryset = self.filtered(filters_only)
+            asked = self.crosstab_choices(request)
+            groups = [("A", self.filtered(asked.filters_a))]
+            if asked.filters_b is not None:
+                groups.append(("B", self.filtered(asked.filters_b)))
         except IncorrectLookupParameters as error:
             return self.refused(request, f"This cross-tab cannot be made: {why_unreadable(error)}.")
-        table = tables.CrossTab.of(stats.crosstab(queryset, rows, columns), rows, columns)
-        filter_query = audit.filter_string(filters_only)
-        if download:
+        made = [
+            (
+                group,
+                tables.CrossTab.of(
+                    stats.crosstab(queryset, asked.rows, columns), asked.rows, columns
+                ),
+            )
+            for group, queryset in groups
+            for columns in asked.columns
+        ]
+        if asked.download:
+            try:
+                chosen = made[int(request.GET.get("chart", "0"))][1]
+            except (ValueError, IndexError):
+                return self.refused(request, "This cross-tab cannot be made: unknown chart.")
             return self.table_download(
                 request,
-                f"crosstab-{rows.key}-by-{columns.key}",
-                download,
-                lambda: tables.csv_text(table.csv_rows()),
-                lambda: str(table.chart()),
+                f"crosstab-{asked.rows.key}-by-{'-'.join(c.key for c in asked.columns)}"
+                if asked.download == "csv"
+                else f"crosstab-{chosen.row_variable.key}-by-{chosen.column_variable.key}",
+                asked.download,
+                lambda: tables.csv_text(tables.crosstabs_csv_rows(made)),
+                lambda: str(chosen.chart()),
             )
         if request.method == "GET":
             audit.record(request, AuditEntry.Action.STATS, detail="cross-tab")
+        shown = [
+            {
+                "group": group,
+                "table": table,
+                "page_rows": table.page_rows(),
+                "chart": table.chart(f"chart-crosstab-{i}"),
+                "index": i,
+                "table_id": f"crosstab-{i}",
+            }
+            for i, (group, table) in enumerate(made)
+        ]
+        filter_query = audit.filter_string(asked.filters_a)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"{rows.title} by {columns.title}",
+            "title": f"{asked.rows.title} by {' and by '.join(c.title for c in asked.columns)}",
             "subtitle": None,
             "filter_query": filter_query,
-            "filters": [(k, v) for k, values in filters_only.GET.lists() for v in values],
+            "filter_b": audit.filter_string(asked.filters_b) if asked.filters_b else None,
+            "filters": [(k, v) for k, values in asked.filters_a.GET.lists() for v in values],
             "axes": axis_groups(),
-            "rows": rows,
-            "columns": columns,
-            "table": table,
-            "page_rows": table.page_rows(),
-            "chart": table.chart(),
+            "rows": asked.rows,
+            "columns": asked.columns[0],
+            "then_by": asked.columns[1] if len(asked.columns) > 1 else None,
+            "vary": request.GET.get("vary", ""),
+            "crosstabs": shown,
+            "table": made[0][1],
+            "page_rows": shown[0]["page_rows"],
             "compare_choices": compare_groups(),
             "k_min": disclosure.K,
             "download_query": request.GET.urlencode(),
+            "compare_query": compare_query(asked, request),
         }
         return TemplateResponse(request, "admin/screening/submission/crosstab.html", context)
 
@@ -894,8 +941,11 @@ class SubmissionAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         try:
-            rows, columns, download, filters_a = self.crosstab_choices(request)
-            filters_b = group_b_request(filters_a, request)
+            asked = self.crosstab_choices(request)
+            if asked.filters_b is None:
+                raise IncorrectLookupParameters("choose group B (vary=<filter>:<value>)")
+            rows, columns, download = asked.rows, asked.columns[0], asked.download
+            filters_a, filters_b = asked.filters_a, asked.filters_b
             queryset_a = self.filtered(filters_a)
             queryset_b = self.filtered(filters_b)
         except IncorrectLookupParameters as error:
@@ -979,7 +1029,31 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 
 # The cross-tab's and comparison's own parameters, sent beside the list's filters.
-CROSSTAB_CHOICES = ("rows", "columns", "download", "variable", "vary")
+CROSSTAB_CHOICES = ("rows", "columns", "then_by", "where", "download", "variable", "vary", "chart")
+
+
+@dataclass(frozen=True)
+class CrossTabRequest:
+    rows: variables.Variable
+    columns: list[variables.Variable]
+    download: str
+    filters_a: HttpRequest
+    filters_b: HttpRequest | None
+
+
+def compare_query(asked: CrossTabRequest, request: HttpRequest) -> str:
+    """The comparison page's query for this cross-tab's groups (empty without a group B)."""
+    if asked.filters_b is None:
+        return ""
+    query = asked.filters_a.GET.copy()
+    query["rows"] = asked.rows.key
+    query["columns"] = asked.columns[-1].key
+    for name, values in request.GET.lists():
+        if name == "vary" or name.startswith(B_PREFIX):
+            query.setlist(name, values)
+    return query.urlencode()
+
+
 # Group B of a comparison given in full: b.<filter>=<value>.
 B_PREFIX = "b."
 

@@ -99,6 +99,36 @@ class CrossTab:
         )
 
 
+def crosstabs_csv_rows(made: Iterable[tuple[str, CrossTab]]) -> Iterator[list[str]]:
+    """Several cross-tabs (groups A and B, one or two column variables) in one long CSV."""
+    yield [
+        "group",
+        "row_variable",
+        "row_code",
+        "row_label",
+        "column_variable",
+        "column_code",
+        "column_label",
+        "count",
+        "row_percent",
+    ]
+    for group, table in made:
+        rows = table.csv_rows()
+        next(rows)  # its own header
+        for row_code, column_code, row_label, column_label, count, share in rows:
+            yield [
+                group,
+                table.row_variable.key,
+                row_code,
+                row_label,
+                table.column_variable.key,
+                column_code,
+                column_label,
+                count,
+                share,
+            ]
+
+
 @dataclass(frozen=True)
 class Compared:
     """One variable for group A and group B, each suppressed on its own."""
