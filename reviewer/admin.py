@@ -1143,71 +1143,47 @@ def shown_distribution(
     )
 
 
-def shown_histogram(
-    counts: dict[int, int], low: int, high: int, width: int
-) -> list[tuple[str, int | None]]:
-    """A histogram over every bin the instrument allows, sparse tails merged, then suppressed."""
-    return disclosure.protected_histogram(disclosure.fixed_bins(counts, low, high, width))
-
-
-def partition(labels: list[str], counts: list[int]) -> list[tuple[str, int | None]]:
-    """A table that puts every runner in one row, suppressed under the one rule."""
-    return list(zip(labels, disclosure.suppress_counts(counts), strict=True))
-
-
 def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
     """Charts and table rows for the statistics template, every count under the one rule.
 
-    Tables that put every runner in one row (triage result, verdict, each
-    component, pattern, side, sex, version, histograms) are suppressed as a
-    partition of n; counts out of n (a criterion, a flag) as a pair with the
-    rest; the limitation grid's counts out of those who answered.
+    The counts are :func:`stats.disclosed`'s, the same the aggregate download
+    gives; this only puts labels on them.
     """
     n = figures.n
-    shown_n = disclosure.suppress_counts([n])[0]
+    shown = stats.disclosed(figures)
+    shown_n = shown[("all", "submissions")]
 
-    def part(labels: dict[str, str], counts: dict[str, int]) -> list[tuple[str, int | None]]:
-        return partition([labels.get(code, code) for code in counts], list(counts.values()))
+    def items(table: str, labels: dict[str, str]) -> list[tuple[str, int | None]]:
+        return [(labels.get(g, g), count) for (t, g), count in shown.items() if t == table]
 
-    verdict_items = part(variables.VERDICT_LABELS, figures.by_verdict)
-    component_rows = []
-    for variable in variables.COMPONENTS:
-        statuses = figures.components.get(variable.key, {})
-        shown_counts = disclosure.suppress_counts(list(statuses.values()))
-        component_rows.append((variable.title, shown_counts))
+    def bins(table: str) -> list[tuple[str, int | None]]:
+        return [(g, count) for (t, g), count in shown.items() if t == table]
+
+    verdict_items = items("verdict", variables.VERDICT_LABELS)
+    component_rows = [
+        (variable.title, [shown[(variable.key, s)] for s in stats.STATUSES])
+        for variable in variables.COMPONENTS
+    ]
     status_labels = [variables.STATUS_LABELS[s] for s in stats.STATUSES]
-    category_items = part(CATEGORY_LABELS, figures.by_category)
-    version_items = partition(
-        [f"Version {v}" for v in figures.by_instrument_version],
-        list(figures.by_instrument_version.values()),
+    category_items = items("category", CATEGORY_LABELS)
+    version_items = items(
+        "instrument_version", {v: f"Version {v}" for v in figures.by_instrument_version}
     )
-    pattern_items = part(PATTERN_LABELS, figures.by_pattern)
-    side_items = part({s: _humanise(s) for s in stats.SIDES}, figures.by_side)
-    sex_items = part({s: SEX_LABELS.get(s, _humanise(s)) for s in figures.by_sex}, figures.by_sex)
+    pattern_items = items("pattern", PATTERN_LABELS)
+    side_items = items("side", {s: _humanise(s) for s in stats.SIDES})
+    sex_items = items("sex", {s: SEX_LABELS.get(s, _humanise(s)) for s in figures.by_sex})
     criteria_items = [
-        (
-            f"{cid} {scoring.CRITERION_TITLES[cid]}",
-            disclosure.suppress_subset(figures.criteria_supported[cid], n),
-        )
+        (f"{cid} {scoring.CRITERION_TITLES[cid]}", shown[("criterion_supported", cid)])
         for cid in stats.CRITERIA_IDS
     ]
-    flag_items = [
-        (FLAG_TITLES[code], disclosure.suppress_subset(figures.flags[code], n))
-        for code in stats.FLAG_CODES
-    ]
+    flag_items = [(FLAG_TITLES[code], shown[("flag", code)]) for code in stats.FLAG_CODES]
     limit_rows = []
     heat_rows = []
     for activity in instrument.LIMIT_ACTIVITIES:
-        cells = []
-        for scale in ("worst", "typical"):
-            cell = figures.limits[activity][scale]
-            answered = disclosure.suppress_subset(cell.answered, n)
-            limited = (
-                None
-                if answered is None
-                else disclosure.suppress_subset(cell.limited, cell.answered)
-            )
-            cells.append((limited, answered))
+        cells = [
+            (shown[("limited", f"{scale}_{activity}")], shown[("answered", f"{scale}_{activity}")])
+            for scale in ("worst", "typical")
+        ]
         limit_rows.append((ACTIVITY_LABELS[activity], *cells))
         heat_rows.append(
             (
@@ -1218,12 +1194,8 @@ def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
                 ],
             )
         )
-    onset_bins = shown_histogram(
-        figures.onset_counts, *stats.ONSET_AGE_RANGE, stats.ONSET_BIN_YEARS
-    )
-    duration_bins = shown_histogram(
-        figures.duration_counts, *stats.DURATION_RANGE, stats.DURATION_BIN_YEARS
-    )
+    onset_bins = bins("onset_age")
+    duration_bins = bins("duration_years")
     return {
         "shown_n": shown_n,
         "verdict_chart": charts.bar_chart(

@@ -22,6 +22,7 @@ from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.fields.json import KeyTransform
 
+from reviewer import disclosure
 from reviewer.filters import NOT_ANSWERED, Variable
 from screening import scoring, versions
 from screening.instrument import ITEMS, LIMIT_ACTIVITIES, LIMIT_SCALES, codes_of
@@ -535,3 +536,78 @@ def profile(queryset: QuerySet, variables: Iterable[Variable]) -> Profile:
             rows.append((NOT_ANSWERED, "Not answered", unanswered))
         tables[variable.key] = rows
     return Profile(n=n, tables=tables)
+
+
+# --- the one rule (reviewer.disclosure) on every figure ------------------------------------
+
+
+def disclosed(figures: Statistics) -> dict[tuple[str, str], int | None]:
+    """Every count of the statistics page under the one rule, keyed by (table, group).
+
+    The statistics page and its aggregate download read this, so that they show
+    the same numbers: tables that put every runner in one row (a partition of n)
+    are suppressed as such, counts out of n (a criterion, a flag, a limitation
+    answered) as a pair with the rest, the limited among those who answered as a
+    pair with the others who answered, and histograms over every bin the
+    instrument allows with their sparse ends merged first. The triage result
+    follows from the flags, so with any triage count hidden every non-zero flag
+    count is hidden too. ``None`` is a hidden count.
+    """
+    n = figures.n
+    shown: dict[tuple[str, str], int | None] = {
+        ("all", "submissions"): disclosure.suppress_counts([n])[0]
+    }
+
+    def partition(table: str, counts: Mapping[str, int]) -> None:
+        for key, value in zip(
+            counts, disclosure.suppress_counts(list(counts.values())), strict=True
+        ):
+            shown[(table, key)] = value
+
+    partition("verdict", figures.by_verdict)
+    for cid, statuses in figures.components.items():
+        partition(cid, statuses)
+    partition("category", figures.by_category)
+    partition("pattern", figures.by_pattern)
+    partition("side", figures.by_side)
+    partition("sex", figures.by_sex)
+    partition("onset_band", figures.by_onset_band)
+    partition("instrument_version", figures.by_instrument_version)
+    categories_hidden = any(
+        value is None for (table, _), value in shown.items() if table == "category"
+    )
+    for key, value in figures.criteria_supported.items():
+        shown[("criterion_supported", key)] = disclosure.suppress_subset(value, n)
+    for key, value in figures.flags.items():
+        flag = disclosure.suppress_subset(value, n)
+        shown[("flag", key)] = None if categories_hidden and value else flag
+    for table, counts, (low, high), width in (
+        ("onset_age", figures.onset_counts, ONSET_AGE_RANGE, ONSET_BIN_YEARS),
+        ("duration_years", figures.duration_counts, DURATION_RANGE, DURATION_BIN_YEARS),
+    ):
+        bins = disclosure.fixed_bins(counts, low, high, width)
+        for label, value in disclosure.protected_histogram(bins):
+            shown[(table, label)] = value
+    for activity, scales in figures.limits.items():
+        for scale, cell in scales.items():
+            answered = disclosure.suppress_subset(cell.answered, n)
+            limited = (
+                None
+                if answered is None and cell.limited
+                else disclosure.suppress_subset(cell.limited, cell.answered)
+            )
+            shown[("limited", f"{scale}_{activity}")] = limited
+            shown[("answered", f"{scale}_{activity}")] = answered
+    return shown
+
+
+def disclosed_rows(figures: Statistics) -> list[tuple[str, str, str]]:
+    """(table, group, count) rows of an aggregate download: the statistics page's numbers.
+
+    For the aggregate CSV (``reviewer.exports.aggregate_csv``): the same figures,
+    under the same rule, as the page shows; a hidden count reads "suppressed".
+    """
+    return [
+        (table, group, disclosure.shown(value))
+        for (table, group), value in disclosed(figures).items()
+    ]

@@ -443,3 +443,26 @@ def test_every_comparison_table_and_csv_obeys_the_rule(seeded, reviewer_client, 
     download = reviewer_client.get(reverse(COMPARE), {**query, "download": "csv"})
     for line in csv.DictReader(io.StringIO(download.content.decode())):
         assert_no_small_count([line["a_count"], line["b_count"]], f"csv {query}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("filters", FILTERS)
+def test_the_aggregate_rows_are_the_numbers_the_page_shows_under_the_same_rule(
+    seeded, reviewer_client, filters
+):
+    """stats.disclosed_rows is what an aggregate download writes: the page's own counts."""
+    from reviewer import stats
+
+    response = reviewer_client.get(reverse(STATS), filters)
+    rows = stats.disclosed_rows(response.context["stats"])
+    for table, group, count in rows:
+        assert count == "suppressed" or int(count) == 0 or int(count) >= K, (table, group)
+    by_table: dict[str, list[str]] = {}
+    for table, _, count in rows:
+        by_table.setdefault(table, []).append(count)
+    for table in ("verdict", "category", "sex", "onset_age", "duration_years", "d1_sensation"):
+        assert by_table[table].count("suppressed") != 1, (filters, table)
+    page_verdicts = [shown for _, shown in response.context["verdict_items"]]
+    assert [None if c == "suppressed" else int(c) for c in by_table["verdict"]] == page_verdicts
+    page_onset = [shown for _, shown in response.context["onset_bins"]]
+    assert [None if c == "suppressed" else int(c) for c in by_table["onset_age"]] == page_onset
