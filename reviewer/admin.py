@@ -877,14 +877,13 @@ class SubmissionAdmin(admin.ModelAdmin):
         except IncorrectLookupParameters as error:
             return self.refused(request, f"This cross-tab cannot be made: {why_unreadable(error)}.")
         made = [
-            (
-                group,
-                tables.CrossTab.of(
-                    stats.crosstab(queryset, asked.rows, columns), asked.rows, columns
-                ),
-            )
+            (group, tables.CrossTab.of(tabulated, asked.rows, columns))
             for group, queryset in groups
-            for columns in asked.columns
+            for columns, tabulated in zip(
+                asked.columns,
+                stats.crosstabs(queryset, asked.rows, asked.columns),
+                strict=True,
+            )
         ]
         if asked.download:
             try:
@@ -963,8 +962,10 @@ class SubmissionAdmin(admin.ModelAdmin):
             for queryset in (queryset_a, queryset_b)
         ]
         if download:
-            only = request.GET.get("variable", "")
-            chosen_tables = [t for t in compared if t.variable.key == only] or compared[:1]
+            only = request.GET.get("variable", "verdict")
+            chosen_tables = [t for t in compared if t.variable.key == only]
+            if not chosen_tables:
+                return self.refused(request, "This comparison cannot be made: unknown variable.")
             return self.table_download(
                 request,
                 "comparison"

@@ -13,6 +13,7 @@ of an even count is the mean of the two middle values.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,10 +21,9 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, QuerySet
-from django.db.models.fields.json import KeyTransform
 
 from reviewer import disclosure
-from reviewer.filters import NOT_ANSWERED, Variable
+from reviewer.filters import NOT_ANSWERED, NOT_ANSWERED_LABEL, Variable
 from screening import scoring, versions
 from screening.instrument import ITEMS, LIMIT_ACTIVITIES, LIMIT_SCALES, codes_of
 from screening.models import DEFINITION_FIELDS
@@ -466,7 +466,10 @@ def _categories(variable: Variable, seen: Iterable[str]) -> tuple[tuple[str, str
     known = variable.all_choices
     codes = {code for code, _ in known}
     extra = sorted({code for code in seen if code not in codes})
-    return (*known, *((code, code) for code in extra))
+    return (
+        *known,
+        *((code, NOT_ANSWERED_LABEL if code == NOT_ANSWERED else code) for code in extra),
+    )
 
 
 def crosstab(queryset: QuerySet, rows: Variable, columns: Variable) -> Tabulated:
@@ -476,18 +479,30 @@ def crosstab(queryset: QuerySet, rows: Variable, columns: Variable) -> Tabulated
     the answers JSON); a missing answer is counted as "Not answered", so that
     the table adds up to n.
     """
-    annotated = queryset.annotate(_row=rows.expression(), _column=columns.expression())
-    (pairs,) = grouped_counts(annotated, (("_row", "_column"),))
-    cells: Counter[tuple[str, str]] = Counter()
-    for (row_raw, column_raw), k in pairs.items():
-        cells[(rows.value_of(row_raw)[0], columns.value_of(column_raw)[0])] += k
-    row_choices = _categories(rows, (r for r, _ in cells))
-    column_choices = _categories(columns, (c for _, c in cells))
-    return Tabulated(
-        rows=row_choices,
-        columns=column_choices,
-        counts=[[cells[(r, c)] for c, _ in column_choices] for r, _ in row_choices],
-    )
+    (table,) = crosstabs(queryset, rows, [columns])
+    return table
+
+
+def crosstabs(queryset: QuerySet, rows: Variable, columns: list[Variable]) -> list[Tabulated]:
+    """One cross-tab of ``rows`` by each of ``columns``, all in one pass over the rows."""
+    aliases = {f"_c{i}": column.expression() for i, column in enumerate(columns)}
+    annotated = queryset.annotate(_row=rows.expression(), **aliases)
+    counted = grouped_counts(annotated, tuple(("_row", alias) for alias in aliases))
+    made = []
+    for column_variable, pairs in zip(columns, counted, strict=True):
+        cells: Counter[tuple[str, str]] = Counter()
+        for (row_raw, column_raw), k in pairs.items():
+            cells[(rows.value_of(row_raw)[0], column_variable.value_of(column_raw)[0])] += k
+        row_choices = _categories(rows, (r for r, _ in cells))
+        column_choices = _categories(column_variable, (c for _, c in cells))
+        made.append(
+            Tabulated(
+                rows=row_choices,
+                columns=column_choices,
+                counts=[[cells[(r, c)] for c, _ in column_choices] for r, _ in row_choices],
+            )
+        )
+    return made
 
 
 @dataclass(frozen=True)
@@ -498,42 +513,76 @@ class Profile:
     tables: dict[str, list[tuple[str, str, int]]]
 
 
+def answer_counts(queryset: QuerySet, item_ids: Iterable[str]) -> Counter[tuple[str, str]]:
+    """How many submissions gave each answer (as JSON text) to each of ``item_ids``.
+
+    The answers object is read once per row and taken apart in the database
+    (``jsonb_each`` on PostgreSQL, ``json_each`` on SQLite), rather than once per
+    item; only the items asked for leave it, so free text never does.
+    """
+    wanted = list(item_ids)
+    counts: Counter[tuple[str, str]] = Counter()
+    if not wanted:
+        return counts
+    inner, params = queryset.order_by().values("answers").query.sql_with_params()
+    marks = ", ".join(["%s"] * len(wanted))
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT e.key, e.value::text, COUNT(*) FROM ({inner}) AS f "
+            f"CROSS JOIN LATERAL jsonb_each(f.answers) AS e WHERE e.key IN ({marks}) "
+            "GROUP BY 1, 2"
+        )
+    else:
+        sql = (
+            "SELECT j.key, CASE j.type WHEN 'array' THEN j.value ELSE json_quote(j.value) END, "
+            f"COUNT(*) FROM ({inner}) AS f, json_each(f.answers) AS j WHERE j.key IN ({marks}) "
+            "GROUP BY 1, 2"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *wanted])
+        for key, value, k in cursor.fetchall():
+            counts[(key, value)] += k
+    return counts
+
+
 def profile(queryset: QuerySet, variables: Iterable[Variable]) -> Profile:
     """Runners per value of each variable (a multi item: runners whose list holds each code).
 
-    Every variable is grouped on in the same pass over the rows (GROUPING SETS on
-    PostgreSQL, in batches of 31 columns); multi answers are grouped on their
-    whole list and counted per code here.
+    Two passes over the rows: one GROUP BY GROUPING SETS over the columns (the
+    definition, triage result, bands, version, sex, side), one over the answers
+    taken apart (:func:`answer_counts`). A runner who left an item out is
+    counted under "Not answered", so a single-valued table adds up to n.
     """
     chosen = list(variables)
-    aliases = {v.key: f"_v{i}" for i, v in enumerate(chosen)}
-    annotated = queryset.annotate(
-        **{
-            aliases[v.key]: (
-                KeyTransform(v.column.removeprefix("answers__"), "answers")
-                if v.multi
-                else v.expression()
-            )
-            for v in chosen
-        }
-    )
-    groupings = tuple((aliases[v.key],) for v in chosen)
-    counted = grouped_counts(annotated, groupings) if chosen else []
+    by_column = [v for v in chosen if not v.is_answer]
+    by_answer = [v for v in chosen if v.is_answer]
+    aliases = {v.key: f"_v{i}" for i, v in enumerate(by_column)}
+    annotated = queryset.annotate(**{aliases[v.key]: v.expression() for v in by_column})
+    counted = grouped_counts(annotated, tuple((aliases[v.key],) for v in by_column))
     n = sum(counted[0].values()) if counted else queryset.count()
+    raw: dict[str, Counter[str]] = {v.key: Counter() for v in chosen}
+    for variable, counts in zip(by_column, counted, strict=True):
+        for (value,), k in counts.items():
+            for code in variable.value_of(value):
+                raw[variable.key][code] += k
+    answered: Counter[str] = Counter()
+    items = {v.column.removeprefix("answers__"): v for v in by_answer}
+    for (item_id, text), k in answer_counts(queryset, items).items():
+        variable = items[item_id]
+        value = json.loads(text)
+        answered[variable.key] += k
+        for code in variable.value_of(value):
+            raw[variable.key][code] += k
     tables: dict[str, list[tuple[str, str, int]]] = {}
-    for variable, counts in zip(chosen, counted, strict=True):
-        per_code: Counter[str] = Counter()
-        unanswered = 0
-        for (raw,), k in counts.items():
-            codes = variable.value_of(list(raw) if isinstance(raw, tuple) else raw)
-            if variable.multi and not codes:
-                unanswered += k
-            for code in codes:
-                per_code[code] += k
-        choices = _categories(variable, per_code)
+    for variable in chosen:
+        per_code = raw[variable.key]
+        if variable.is_answer:
+            per_code[NOT_ANSWERED] += n - answered[variable.key]
+        seen = (c for c, k in per_code.items() if k and not (variable.multi and c == NOT_ANSWERED))
+        choices = _categories(variable, seen)
         rows = [(code, label, per_code[code]) for code, label in choices]
         if variable.multi:
-            rows.append((NOT_ANSWERED, "Not answered", unanswered))
+            rows.append((NOT_ANSWERED, "Not answered", per_code[NOT_ANSWERED]))
         tables[variable.key] = rows
     return Profile(n=n, tables=tables)
 

@@ -251,6 +251,8 @@ def test_comparison_group_b_can_be_given_in_full(seeded, reviewer_client):
     assert response.context["n_b"] == males_met
     assert reviewer_client.get(reverse(COMPARE), {"vary": "nope:x"}).status_code == 400
     assert reviewer_client.get(reverse(COMPARE), {}).status_code == 400
+    unknown = {"vary": "sex:male", "download": "svg", "variable": "nope"}
+    assert reviewer_client.get(reverse(COMPARE), unknown).status_code == 400
 
 
 @pytest.mark.django_db
