@@ -87,7 +87,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"fewer than {stats.K_MIN} shared submissions match: no aggregates"
                 )
-            rows = [("filters", filters or "none", ""), *stats.aggregate_rows(figures)]
+            rows = [("filters", filters or "none", ""), *stats.disclosed_rows(figures)]
 
             def aggregate_rows() -> list[tuple[str, str, str]]:
                 return rows
