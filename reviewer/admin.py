@@ -702,6 +702,16 @@ class SubmissionAdmin(admin.ModelAdmin):
             "sections": sections,
             "free_text": free_text,
             "pdf_url": pdf_url,
+            "followups": [
+                (
+                    item.number,
+                    item.created_on,
+                    item.issued_result["explanations"]["course"],
+                    item.issued_result["explanations"]["outcome"],
+                    ", ".join(flag["code"] for flag in item.issued_result["flags"]) or "-",
+                )
+                for item in obj.followups.filter(share_for_research=True).order_by("number")
+            ],
             "has_delete_permission": self.has_delete_permission(request, obj),
             "changelist_url": self.with_list_filters(
                 request, reverse("admin:screening_submission_changelist")
@@ -1324,3 +1334,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description="filter")
     def query_display(self, entry: AuditEntry) -> str:
         return format_html_join(" ", "<code>{}</code>", ((entry.query,),)) if entry.query else "-"
+
+
+from reviewer import followup_admin  # noqa: E402, F401  (registers the follow-ups admin)
