@@ -58,7 +58,7 @@ from django.utils.translation import gettext_noop
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from report import bodymap
+from report import bodymap, synopsis
 from screening import fhir, scoring, versions
 from screening.models import RenderedPdf
 from screening.versions import CURRENT_VERSION
@@ -79,8 +79,11 @@ from screening.versions import CURRENT_VERSION
 # other_causes_first's texts say only what their rules say. 1.5: the weekly
 # distance in miles as well as km. 1.6: a stored submission printed from its result
 # as issued, in its own instrument version's wording; category known_dystonia; the
-# knee on the body map.
-REPORT_VERSION = "1.6"
+# knee on the body map. 1.7 (issue 17): page 1 stands alone (a synopsis of the case
+# from the closed answers, every flag named with its tests, the body map beside the
+# facts); criteria detail and axis I only when the category is not not_consistent;
+# the appendix only answers no table shows; no whole-table page breaks.
+REPORT_VERSION = "1.7"
 
 # Tagged PDF/UA-1 (see ``render_pdf`` for why not PDF/A-3).
 PDF_VARIANT = "pdf/ua-1"
@@ -386,7 +389,14 @@ CLINICIAN_TEXTS: dict[scoring.Category, tuple[str, str, str]] = {
 # not_consistent's next step when the flags below do list tests (one whole
 # sentence, so that a translation need not glue two together).
 NOT_CONSISTENT_NEXT_WITH_FLAGS = gettext_noop(
-    "Look for another cause of the symptoms; the flags below list tests to discuss."
+    "Look for another cause of the symptoms, starting with the tests named beside each flag above."
+)
+# Said in place of the criteria detail and axis I for not_consistent: both describe
+# dystonia, which answers that do not describe the problem at all cannot point to.
+DETAIL_LEFT_OUT = gettext_noop(
+    "Criteria c1-c8 in detail and the dystonia classification (axis I) are left out: the "
+    "answers do not point towards dystonia or a loss of coordination while running (d1, d2 or "
+    "d3 is not met, table above). Their answers are in the appendix."
 )
 
 
@@ -455,8 +465,11 @@ def _answer_lines(
     return lines
 
 
-def _shown_answers(edition: Edition, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The appendix: answered, shown items in the form's steps and order.
+def _shown_answers(
+    edition: Edition, answers: Mapping[str, Any], printed: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """The appendix: answered, shown items in the form's steps and order, less the
+    ``printed`` ones, which a table above already shows with their answer.
 
     The form asks the urgent questions first, on a step of their own, so the
     appendix does too; every other item stays in its instrument section.
@@ -472,10 +485,9 @@ def _shown_answers(edition: Edition, answers: Mapping[str, Any]) -> list[dict[st
         for item_id in item_ids:
             if item_id not in answers or not instrument.ITEMS[item_id].is_shown(answers):
                 continue
-            if item_id in NARRATIVE_ITEMS:
-                text = _("see “In the runner's own words”")
-            else:
-                text = edition.answer_text(item_id, answers[item_id])
+            if item_id in printed:
+                continue
+            text = edition.answer_text(item_id, answers[item_id])
             lines.append(AnswerLine(item_id, edition.item_label(item_id), text))
         if lines:
             groups.append({"title": edition.section_title(step_id), "lines": lines})
@@ -651,6 +663,8 @@ def context_for(
                 "unanswered": blank if len(lines) > 1 else 0,
                 "questions": len(lines),
                 "answers": lines,
+                # Variability is read from c1's answers: the c1 row above shows them.
+                "as_c1": AXIS1_SOURCES[key] is None,
             }
         )
     narrative = [
@@ -658,6 +672,28 @@ def context_for(
         for item_id in NARRATIVE_ITEMS
         if item_id in answers
     ]
+    # The criteria in detail and axis I describe dystonia: printed when the answers
+    # point towards it or towards a loss of coordination at all (issue 17).
+    detail_shown = result.category is not scoring.Category.NOT_CONSISTENT
+    # Every item a table or list of the document prints with its answer; the
+    # appendix gives the rest. The facts table on page 1 shows side, the marked
+    # regions and (as the pattern, or "runner unsure") where it started.
+    printed = {
+        "side",
+        "regions",
+        "first_region",
+        *NARRATIVE_ITEMS,
+        *(line.item_id for line in tests_done),
+        *(
+            f"{scale}_{activity}"
+            for scale in version.instrument.LIMIT_SCALES
+            for activity in version.instrument.LIMIT_ACTIVITIES
+        ),
+        *(item for row in components for item in rules.RULE_INPUTS[row["id"]]),
+    }
+    if detail_shown:
+        printed.update(item for row in criteria for item in rules.RULE_INPUTS[row["id"]])
+        printed.update(line.item_id for row in axis1 for line in row["answers"])
     # c8 is judged by lab testing (always clinician_only); others may wait for an examination.
     examined = [
         cid for cid, status in result.criteria if status.value == "clinician_only" and cid != "c8"
@@ -705,7 +741,11 @@ def context_for(
         "axis1": axis1,
         "limits": _limit_grid(version, answers),
         "narrative": narrative,
-        "all_answers": _shown_answers(version, answers),
+        "all_answers": _shown_answers(version, answers, frozenset(printed)),
+        "synopsis": synopsis.synopsis(answers),
+        "detail_shown": detail_shown,
+        "detail_left_out": _(DETAIL_LEFT_OUT),
+        "fhir_name": FHIR_ATTACHMENT_NAME,
     }
 
 

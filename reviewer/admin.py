@@ -27,7 +27,6 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
-from django.core.management import call_command
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import F, QuerySet
@@ -40,9 +39,9 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from report.document import ACTIVITY_LABELS, AXIS1_TITLES, AXIS1_WORDS, PATTERN_WORDS
-from reviewer import charts, disclosure, exports, stats, tables
+from reviewer import anonymity, charts, disclosure, exports, stats, tables
 from reviewer import filters as variables
-from screening import audit, instrument, scoring, versions
+from screening import audit, instrument, retention, scoring, versions
 from screening.access import KEEP_DAYS
 from screening.models import AuditEntry, Submission, flag_mask
 from web import cache as shared_cache
@@ -83,14 +82,10 @@ FLAG_TITLES = {rule.code: rule.title for rule in scoring.FLAG_RULES}
 # --- filters ------------------------------------------------------------------------
 
 
-# format -> (streaming writer, content type, file extension)
-EXPORT_FORMATS = {
-    "csv": (exports.csv_chunks, "text/csv; charset=utf-8", "csv"),
-    "jsonl": (exports.jsonl_lines, "application/x-ndjson; charset=utf-8", "jsonl"),
-    "fhir": (exports.fhir_bundle_chunks, "application/fhir+json; charset=utf-8", "fhir.json"),
-}
 # The export form's own fields, sent beside the list's filters.
-EXPORT_CHOICES = ("format", "free_text")
+EXPORT_CHOICES = ("format", "profile", "free_text", "reason")
+# A pseudonymous export needs a reason a later reader of the audit log understands.
+REASON_MIN_LENGTH = 10
 
 
 def why_unreadable(error: IncorrectLookupParameters) -> str:
@@ -707,6 +702,16 @@ class SubmissionAdmin(admin.ModelAdmin):
             "sections": sections,
             "free_text": free_text,
             "pdf_url": pdf_url,
+            "followups": [
+                (
+                    item.number,
+                    item.created_on,
+                    item.issued_result["explanations"]["course"],
+                    item.issued_result["explanations"]["outcome"],
+                    ", ".join(flag["code"] for flag in item.issued_result["flags"]) or "-",
+                )
+                for item in obj.followups.filter(share_for_research=True).order_by("number")
+            ],
             "has_delete_permission": self.has_delete_permission(request, obj),
             "changelist_url": self.with_list_filters(
                 request, reverse("admin:screening_submission_changelist")
@@ -763,48 +768,81 @@ class SubmissionAdmin(admin.ModelAdmin):
     def export_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied  # the form too: it names what could be exported
-        fmt = request.GET.get("format", "")
-        include_free_text = request.GET.get("free_text") == "1"
+        choices = {name: request.GET.get(name, "") for name in EXPORT_CHOICES}
         # The export's own choices are not filters: the rest of the query is.
         request.GET = request.GET.copy()
         for name in EXPORT_CHOICES:
             request.GET.pop(name, None)
-        if fmt not in EXPORT_FORMATS:
+        fmt = choices["format"]
+        if fmt not in exports.FORMATS or fmt == "aggregate":
             problem = self.filter_problem(request)
             if problem:  # the form would offer to export with filters it cannot apply
                 return self.unfiltered(request, problem)
-            return TemplateResponse(
-                request,
-                "admin/screening/submission/export.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "opts": self.opts,
-                    "title": "Export shared submissions",
-                    "subtitle": None,
-                    "filter_query": audit.filter_string(request),
-                    "filters": [(k, v) for k, values in request.GET.lists() for v in values],
-                    "can_export_free_text": request.user.has_perm("screening.export_free_text"),
-                },
-            )
-        if include_free_text and not request.user.has_perm("screening.export_free_text"):
-            raise PermissionDenied
+            return self.export_form(request, choices)
+        profile_code = choices["profile"] or exports.Profile.ANONYMOUS
+        if profile_code not in {profile.value for profile in exports.Profile}:
+            return self.refused(request, "The profile must be anonymous or pseudonymous.")
+        profile = exports.Profile(profile_code)
+        include_free_text = choices["free_text"] == "1"
+        reason = " ".join(choices["reason"].split())
+        if profile is exports.Profile.PSEUDONYMOUS:
+            if not request.user.has_perm("screening.export_pseudonymous"):
+                raise PermissionDenied
+            if len(reason) < REASON_MIN_LENGTH:
+                error = (
+                    "Say why you need pseudonymous rows (at least "
+                    f"{REASON_MIN_LENGTH} characters); the reason goes into the audit log."
+                )
+                return self.export_form(request, choices, error=error, status=400)
+        if include_free_text:
+            if not request.user.has_perm("screening.export_free_text"):
+                raise PermissionDenied
+            if profile is not exports.Profile.PSEUDONYMOUS:
+                error = "The runners' own words are exported in the pseudonymous profile only."
+                return self.export_form(request, choices, error=error, status=400)
         try:
-            queryset = self.filtered(request).order_by("id")
+            queryset = self.filtered(request)
         except IncorrectLookupParameters as error:
             return self.not_exported(request, why_unreadable(error))
-        audit.record(
+        export = exports.Export(
+            queryset,
+            fmt,
+            profile,
+            include_free_text=include_free_text,
+            filters=audit.filter_string(request),
+        )
+        entry = audit.record(
             request,
             AuditEntry.Action.EXPORT,
-            detail=f"{fmt}{' with free text' if include_free_text else ''}",
+            detail=f"{fmt}, {profile}{', with free text' if include_free_text else ''}",
+            reason=reason if profile is exports.Profile.PSEUDONYMOUS else "",
+            outcome=AuditEntry.Outcome.STARTED,
         )
-        today = datetime.date.today().isoformat()
-        write, content_type, extension = EXPORT_FORMATS[fmt]
-        response = StreamingHttpResponse(
-            write(queryset, include_free_text), content_type=content_type
+        return package_response(export, entry)
+
+    def export_form(
+        self, request: HttpRequest, choices: dict[str, str], *, error: str = "", status: int = 200
+    ) -> HttpResponse:
+        """The export page: format and profile, kept as typed when something is missing."""
+        return TemplateResponse(
+            request,
+            "admin/screening/submission/export.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Export shared submissions",
+                "subtitle": None,
+                "filter_query": audit.filter_string(request),
+                "filters": [(k, v) for k, values in request.GET.lists() for v in values],
+                "choices": choices,
+                "error": error,
+                "k": anonymity.K,
+                "reason_min_length": REASON_MIN_LENGTH,
+                "can_export_pseudonymous": request.user.has_perm("screening.export_pseudonymous"),
+                "can_export_free_text": request.user.has_perm("screening.export_free_text"),
+            },
+            status=status,
         )
-        response["Content-Disposition"] = f'attachment; filename="submissions-{today}.{extension}"'
-        response["Cache-Control"] = "no-store"
-        return response
 
     def aggregate_export_view(self, request: HttpRequest) -> HttpResponse:
         try:
@@ -821,17 +859,16 @@ class SubmissionAdmin(admin.ModelAdmin):
                 "can be picked out; widen the filters."
             )
             return self.refused(request, message)
-        rows = [
-            ("filters", audit.filter_string(request) or "none", ""),
-            *stats.aggregate_rows(figures),
-        ]
-        audit.record(request, AuditEntry.Action.EXPORT, detail="aggregates csv")
-        response = StreamingHttpResponse(
-            exports.aggregate_csv(rows), content_type="text/csv; charset=utf-8"
+        filters = audit.filter_string(request)
+        rows = [("filters", filters or "none", ""), *stats.disclosed_rows(figures)]
+        export = exports.Export(queryset, "aggregate", filters=filters, aggregate_rows=lambda: rows)
+        entry = audit.record(
+            request,
+            AuditEntry.Action.EXPORT,
+            detail="aggregate, anonymous",
+            outcome=AuditEntry.Outcome.STARTED,
         )
-        response["Content-Disposition"] = 'attachment; filename="submission-aggregates.csv"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return package_response(export, entry)
 
     # --- cross-tab and comparison -----------------------------------------------------
 
@@ -1019,14 +1056,29 @@ class SubmissionAdmin(admin.ModelAdmin):
     def retention_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("screening.run_retention"):
             raise PermissionDenied
-        from io import StringIO
-
-        out = StringIO()
-        call_command("purge_expired", stdout=out)
-        report = out.getvalue().strip()
-        audit.record(request, AuditEntry.Action.PURGE, query="", detail=report)
-        messages.info(request, f"Retention run: {report or 'nothing to delete'}")
+        purged = retention.purge()
+        audit.record(
+            request,
+            AuditEntry.Action.PURGE,
+            query="",
+            detail=str(purged),
+            rows=purged.deleted,
+            outcome=AuditEntry.Outcome.COMPLETE,
+        )
+        messages.info(request, f"Retention run: {purged}")
         return redirect("admin:screening_submission_changelist")
+
+
+def package_response(export: exports.Export, entry: AuditEntry) -> StreamingHttpResponse:
+    """The export's ZIP (data file and datapackage.json), streamed; the audit entry
+    gets the row count and the outcome when the stream ends."""
+    response = StreamingHttpResponse(
+        exports.streamed(export, lambda rows, outcome: audit.finish(entry, rows, outcome)),
+        content_type="application/zip",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # The cross-tab's and comparison's own parameters, sent beside the list's filters.
@@ -1250,8 +1302,18 @@ def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
 class AuditEntryAdmin(admin.ModelAdmin):
     """The audit trail: stewards read it; nobody adds, changes or deletes an entry."""
 
-    list_display = ("at", "username", "action", "object_ref", "query_display", "detail")
-    list_filter = ("action",)
+    list_display = (
+        "at",
+        "username",
+        "action",
+        "object_ref",
+        "query_display",
+        "detail",
+        "rows",
+        "outcome",
+        "reason",
+    )
+    list_filter = ("action", "outcome")
     search_fields = ("=username", "=object_ref")
     ordering = ("-at", "-id")
     show_full_result_count = False
@@ -1272,3 +1334,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description="filter")
     def query_display(self, entry: AuditEntry) -> str:
         return format_html_join(" ", "<code>{}</code>", ((entry.query,),)) if entry.query else "-"
+
+
+from reviewer import followup_admin  # noqa: E402, F401  (registers the follow-ups admin)

@@ -29,7 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.logging import route_of
-from runner import journey
+from runner import followup_views, journey
 from runner.forms import FORMS, ConsentForm, OptionalCodeForm, ResumeForm, StepForm
 from screening import access, questions, versions
 from screening.instrument import INSTRUMENT_VERSION, ITEMS, URGENT_ITEM_IDS, Kind
@@ -781,6 +781,7 @@ def result(request: HttpRequest) -> HttpResponse:
         in versions.instrument_for(submission.instrument_version).ITEMS,
         "gait_video": submission.answers.get("gait_video"),
         "gait_video_advice": questions.GAIT_VIDEO_ADVICE,
+        **followup_views.offer(submission),
     }
     return render(request, "runner/result.html", context)
 

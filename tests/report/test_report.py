@@ -87,6 +87,9 @@ VIGNETTES = {
 }
 
 
+APPENDIX = "Appendix: the answers not shown above"
+
+
 def pdf_text(pdf: bytes, pages: slice = slice(None)) -> str:
     reader = PdfReader(io.BytesIO(pdf))
     text = " ".join(page.extract_text() for page in reader.pages[pages])
@@ -239,8 +242,8 @@ def test_it_leaves_out_questions_that_were_hidden_or_not_answered():
 
     stray = {**BASE, "pain_before": "yes"}
     pdf = report.render_pdf(validate(stray), on=DAY)
-    appendix = pdf_text(pdf).split("Appendix: all answers", 1)[1]
-    assert flat(label("pain_level")) in appendix
+    appendix = pdf_text(pdf).split(APPENDIX, 1)[1]
+    assert f"{flat(label('age'))} {BASE['age']}" in appendix  # shown, answered, in no table
     assert flat(label("pain_before")) not in appendix
     assert flat(label("weekly_km")) not in appendix  # never answered
     assert flat(label("prior_diagnosis")) not in appendix  # hidden: no examination
@@ -252,7 +255,7 @@ def test_the_d7_row_says_a_hidden_question_was_not_asked():
     from screening.questions import label
 
     text = pdf_text(report.render_pdf(answers(), on=DAY))
-    d7 = text.split("d7", 1)[1].split("Criteria for runner", 1)[0]
+    d7 = text.split("d7", 1)[1].split("Key:", 1)[0]  # the key follows the d1-d7 table
     assert f"{flat(label('prior_diagnosis'))} not asked" in d7
     assert "not answered" not in d7
 
@@ -279,7 +282,10 @@ def test_the_next_step_points_to_flags_only_when_there_are_some(numbness, points
     assert bool(result.flags) is points_to_flags
     text = flat(pdf_text(report.render_pdf(vignette, on=DAY), slice(0, 1)))
     assert "Look for another cause of the symptoms" in text
-    assert ("the flags below list tests to discuss." in text) is points_to_flags
+    # Page 1 names each flag with its tests above the next step (issue 17).
+    assert ("starting with the tests named beside each flag above" in text) is points_to_flags
+    for flag in result.flags:
+        assert f"{flat(_(flag.title))}: {'; '.join(flat(_(t)) for t in flag.tests)}" in text
 
 
 def test_axis_i_says_isolated_of_symptoms_beyond_the_legs_and_how_many_were_blank():

@@ -187,11 +187,18 @@ def test_a_v2_submission_with_a_dystonia_diagnosis_prints_known_dystonia_and_the
         assert words(flag.explanation) in text, flag.code
         assert all(words(test) in text for test in flag.tests), flag.code
 
-    appendix = text.split("Appendix: all answers", 1)[1]
-    for item_id in ("prior_diagnosis", "procedures", "family_history", "gait_video", "regions"):
+    body, appendix = text.split("Appendix: the answers not shown above", 1)
+    for item_id in ("procedures", "family_history", "gait_video"):
         question = words(V2_QUESTIONS.label(item_id))
         answer = words(report.answer_text(item_id, answers[item_id]))
         assert f"{question} {answer}" in appendix, item_id
+    # Shown above (the d7 row; page 1's pattern row), so not repeated in the appendix.
+    prior = words(V2_QUESTIONS.label("prior_diagnosis"))
+    assert f"{prior} {words(report.answer_text('prior_diagnosis', 'dystonia'))}" in body
+    assert prior not in appendix
+    marked = ", ".join(words(V2_QUESTIONS.code_label("regions", r)) for r in answers["regions"])
+    assert f"marked: {marked}" in body
+    assert words(V2_QUESTIONS.label("regions")) not in appendix
     assert words(V2_QUESTIONS.code_label("regions", "knee")) in text
     # Version 1's question that prior_diagnosis replaced is not asked of this runner.
     assert words(V1_QUESTIONS.label("diagnosis_explains")) not in text
