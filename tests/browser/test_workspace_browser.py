@@ -50,6 +50,21 @@ class Clicks:
         self.page.select_option(select, label=label)
 
 
+CLIPPED_TEXT = """() => [...document.querySelectorAll('svg.stats-chart')].flatMap(svg => {
+    const box = svg.viewBox.baseVal;
+    return [...svg.querySelectorAll('text')].map(t => [svg.id, t.textContent, t.getBBox()])
+        .filter(([, , b]) => b.x < box.x - 0.5 || b.y < box.y - 0.5
+            || b.x + b.width > box.x + box.width + 0.5
+            || b.y + b.height > box.y + box.height + 0.5)
+        .map(([id, text]) => id + ': ' + text);
+})"""
+
+
+def clipped_chart_text(page: Page) -> list[str]:
+    """Every text of every chart that reaches outside its chart's drawing (would be cut)."""
+    return page.evaluate(CLIPPED_TEXT)
+
+
 def table_rows(page: Page, table_id: str) -> dict[str, list[str]]:
     rows = page.locator(f"#{table_id} tr")
     out = {}
@@ -122,6 +137,8 @@ def test_a_researcher_answers_the_hip_versus_foot_question_in_six_clicks(
             met = group.filter(verdict="met").count()
             assert rows["Met"][-1] in (str(met), "suppressed"), table_id
         assert "first_region=hip_thigh" in page.locator("#content-main").inner_text()
+        assert page.locator("svg.stats-chart").count() == 4
+        assert clipped_chart_text(page) == []
         assert axe_violations(page) == []
         ARTIFACTS.mkdir(exist_ok=True)
         for width in (1280, 360):
@@ -136,10 +153,18 @@ def test_a_researcher_answers_the_hip_versus_foot_question_in_six_clicks(
         page.wait_for_selector("#compare-verdict")
         verdict = table_rows(page, "compare-verdict")
         assert set(verdict) >= {"Met", "Partly met", "Not met"}
+        assert clipped_chart_text(page) == []
         assert axe_violations(page) == []
         page.set_viewport_size({"width": 360, "height": 800})
         overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
         assert overflow <= 0
         page.screenshot(path=str(ARTIFACTS / "workspace-compare-360.png"), full_page=True)
+        # The statistics page of group A: its charts' labels are not cut either.
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto("/admin/screening/submission/statistics/?first_region=hip_thigh")
+        page.wait_for_selector("#chart-verdict")
+        assert page.locator("svg.stats-chart").count() >= 8
+        assert clipped_chart_text(page) == []
+        assert axe_violations(page) == []
     finally:
         context.close()

@@ -468,3 +468,22 @@ def test_the_aggregate_rows_are_the_numbers_the_page_shows_under_the_same_rule(
     assert [None if c == "suppressed" else int(c) for c in by_table["verdict"]] == page_verdicts
     page_onset = [shown for _, shown in response.context["onset_bins"]]
     assert [None if c == "suppressed" else int(c) for c in by_table["onset_age"]] == page_onset
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "view,query",
+    [
+        (CROSSTAB, {}),
+        (CROSSTAB, {"download": "csv"}),
+        (COMPARE, {"vary": "sex:male"}),
+        (COMPARE, {"vary": "sex:male", "download": "csv"}),
+    ],
+)
+def test_a_staff_member_without_a_role_sees_no_crosstab_or_comparison(client, view, query):
+    from tests.reviewers import staff
+
+    make_submission()
+    client.force_login(staff("nobody", None))
+    assert client.get(reverse(view), query).status_code == 403
+    assert not AuditEntry.objects.exists()
