@@ -25,6 +25,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.template import Context
+from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -494,29 +495,75 @@ class AboutForm(StepForm):
             )
 
 
+class LimitRow(LayoutObject):
+    """One activity of the limits grid: both scales side by side, a drop-down each.
+
+    Two groups of four radios per activity made the grid 18 questions and about
+    3,600 px on a phone; a fieldset per activity with two labelled selects keeps
+    it to nine short rows, as a plain form that needs no script.
+    """
+
+    template = "runner/crispy/limit_row.html"
+
+    def __init__(self, activity: str):
+        self.activity = activity
+        self.fields = [f"{scale}_{activity}" for scale in questions.SCALE_SHORT_TITLES]
+
+    def render(
+        self,
+        form: forms.BaseForm,
+        context: Context,
+        template_pack: str = TEMPLATE_PACK,
+        **kwargs: Any,
+    ) -> SafeString:
+        cells = []
+        for scale in questions.SCALE_SHORT_TITLES:
+            bound = form[f"{scale}_{self.activity}"]
+            described = f"{bound.name}-error" if bound.errors else ""
+            attrs = {"class": _classes("form-select", "is-invalid" if bound.errors else "")}
+            if described:
+                attrs["aria-describedby"] = described
+            cells.append(
+                {
+                    "field": bound,
+                    "short": questions.SCALE_SHORT_TITLES[scale],
+                    "scale": questions.SCALE_TITLES[scale],
+                    "widget": bound.as_widget(attrs=attrs),
+                }
+            )
+        return render_to_string(
+            self.template,
+            {
+                "title": questions.ACTIVITY_TITLES[self.activity],
+                "activity": self.activity,
+                "cells": cells,
+                "has_error": any(cell["field"].errors for cell in cells),
+            },
+        )
+
+
+def grid_field(item: Item) -> forms.ChoiceField:
+    """A cell of the limits grid: a drop-down whose first entry leaves it unanswered."""
+    assert not item.required
+    return forms.ChoiceField(
+        label=questions.label(item.id),
+        choices=[("", _("Not answered")), *questions.choices(item.id)],
+        required=False,
+        widget=forms.Select,
+    )
+
+
 class LimitGridForm(StepForm):
-    """The limits step laid out as a grid: one fieldset per activity, a row per scale."""
+    """The limits step laid out as a grid: one row per activity, both scales side by side."""
 
     def layout_objects(self) -> list[LayoutObject]:
-        return [
-            Fieldset(
-                # crispy reads a legend as template source: escape our words first.
-                conditional_escape(questions.ACTIVITY_TITLES[activity]),
-                *(
-                    self.question(
-                        f"{scale}_{activity}", legend=questions.SCALE_TITLES[scale], inline=True
-                    )
-                    for scale in questions.SCALE_TITLES
-                ),
-                css_class="limit-group mb-4",
-            )
-            for activity in LIMIT_ACTIVITIES
-        ]
+        return [LimitRow(activity) for activity in LIMIT_ACTIVITIES]
 
 
 def _step_form(step_id: str, base: type[StepForm] = StepForm) -> type[StepForm]:
     """A form asking each item of a step with its own field, in instrument order."""
-    fields = {item_id: field_for(ITEMS[item_id]) for item_id in STEP_BY_ID[step_id].item_ids}
+    make = grid_field if base is LimitGridForm else field_for
+    fields = {item_id: make(ITEMS[item_id]) for item_id in STEP_BY_ID[step_id].item_ids}
     name = f"{step_id.title()}Form"
     return type(name, (base,), {"step_id": step_id, **fields})
 

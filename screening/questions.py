@@ -107,6 +107,11 @@ SCALE_TITLES: dict[str, StrLike] = {
     "worst": _("When it was at its worst"),
     "typical": _("On an average day"),
 }
+# The grid's column heads on a phone, where both scales sit side by side.
+SCALE_SHORT_TITLES: dict[str, StrLike] = {
+    "typical": _("Average day"),
+    "worst": _("At its worst"),
+}
 
 TEST_TITLES: dict[str, StrLike] = {
     "test_mri_spine": _("MRI scan of the lower back"),
