@@ -47,10 +47,25 @@ class Step:
 OPTIONAL_STEP_IDS = ("limits", "narrative")
 
 
+# Items asked on another step than their section's, so that no step is more than
+# three phone screens tall (issue 17): the care step was the longest by far, so
+# what has been done and what has happened since the problem began (operations
+# and injections, later injuries) is asked with how it has changed; the care
+# step keeps the examinations, the tests and what clinicians said.
+ASKED_ON: dict[str, str] = {"procedures": "course", "secondary_injuries": "course"}
+
+
 def _steps() -> tuple[Step, ...]:
     steps = [Step("safety", URGENT_ITEM_IDS)]
     for section in SECTIONS:
-        item_ids = tuple(i.id for i in section.items if i.id not in URGENT_ITEM_IDS)
+        item_ids = tuple(
+            i.id
+            for i in section.items
+            if i.id not in URGENT_ITEM_IDS and ASKED_ON.get(i.id, section.id) == section.id
+        )
+        item_ids += tuple(
+            i.id for s in SECTIONS for i in s.items if ASKED_ON.get(i.id) == section.id
+        )
         skippable = section.id in OPTIONAL_STEP_IDS
         assert not skippable or not any(i.required for i in section.items)
         steps.append(Step(section.id, item_ids, skippable=skippable))

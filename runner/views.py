@@ -789,7 +789,17 @@ def consent(request: HttpRequest) -> HttpResponse:
 # Words that make what a flag asks for a test (or an examination) rather than a
 # next step (a referral, an opinion, something to tell): the result page lists
 # the two apart, so that "movement neurologist" is never called a test.
-TEST_WORDS = ("test", "mri", "study", "emg", "index", "arthrogram", "injection", "examination")
+TEST_WORDS = (
+    "test",
+    "mri",
+    "study",
+    "emg",
+    "index",
+    "duplex",
+    "arthrogram",
+    "injection",
+    "examination",
+)
 
 
 def is_test(asked: str) -> bool:

@@ -122,6 +122,10 @@ TEST_TITLES: dict[str, StrLike] = {
     "test_blood": _("Blood tests"),
 }
 
+# The care step asks the tests as one block, a row each.
+TESTS_LEGEND = _("Which tests have you had for this problem?")
+TESTS_HINT = _("For each test, choose whether it was done and what it showed.")
+
 LABELS: dict[str, StrLike] = {
     # safety
     "bladder_bowel_saddle": _(
@@ -273,10 +277,9 @@ HELP_TEXTS: dict[str, StrLike] = {
         "did not fix the coordination."
     ),
     "prior_diagnosis": _(
-        "Dystonia is a problem with how the brain controls a movement. If a neurologist "
-        "told you that you have runner’s dystonia, task-specific dystonia or focal "
-        "dystonia, choose the second answer. Choose one of the next two if you were told "
-        "about something else, such as a nerve, muscle, tendon or joint problem."
+        "Dystonia is a problem with how the brain controls a movement; runner’s, "
+        "task-specific and focal dystonia are all dystonia. A nerve, muscle, tendon or "
+        "joint problem is something else."
     ),
     "procedures": _(
         "Only count treatments for this problem with control, not for other injuries. "

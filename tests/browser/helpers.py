@@ -76,11 +76,13 @@ def page_height(page: Page) -> int:
 
 def visible_questions(page: Page) -> int:
     """The questions a runner sees on a step: each visible question wrapper (one
-    per field, hidden conditional ones left out) and each row of the limits grid."""
+    per field, hidden conditional ones left out), each row of the limits grid and
+    each test of the care step's block."""
     return int(
         page.evaluate(
-            """() => [...document.querySelectorAll('#step-form .question, #step-form .limit-row')]
-                 .filter(q => q.offsetParent !== null).length"""
+            """selector => [...document.querySelectorAll(selector)]
+                 .filter(q => q.offsetParent !== null).length""",
+            "#step-form .question, #step-form .limit-row, #step-form .select-row",
         )
     )
 

@@ -13,6 +13,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from screening.models import Draft, Submission
 from screening.scoring import score
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.helpers import (
     MAX_HTML_BYTES,
     MEASURE_PHONE,
@@ -364,9 +365,7 @@ MAX_SCREENS = 11
 STEP_SCREENS, CHECK_SCREENS, RESULT_SCREENS = 3, 6, 5
 
 
-def test_a_runner_who_skips_the_optional_steps_finishes_in_few_short_screens(
-    browser, live_server
-):
+def test_a_runner_who_skips_the_optional_steps_finishes_in_few_short_screens(browser, live_server):
     """Walk the journey on a 390 x 844 phone, skipping the grid and the story:
     count the questions and the screens, measure each page's height and each
     radio's and checkbox's target, and run axe on every page."""
@@ -382,6 +381,8 @@ def test_a_runner_who_skips_the_optional_steps_finishes_in_few_short_screens(
         screens.append(name)
         heights[name] = page_height(page)
         targets.extend(choice_targets(page))
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"phone-390-{name}.png"), full_page=True)
         assert axe_violations(page) == [], name
 
     page.goto("/")
