@@ -94,3 +94,11 @@ def test_the_grid_is_one_row_per_activity_with_both_scales(client):
         assert page.count(f'<select name="{scale}_') == 9
     response = client.post("/step/limits/", {**STEP_POSTS["limits"], "typical_race_road": "x"})
     assert response.status_code == 400
+
+
+def test_the_worked_examples_in_the_views_hold():
+    import doctest
+
+    failures, tried = doctest.testmod(views, optionflags=doctest.ELLIPSIS)
+    assert tried > 0
+    assert failures == 0
