@@ -665,7 +665,7 @@ def review_sections(answers: dict[str, Any], *, with_links: bool) -> list[dict[s
             rows.append(
                 {
                     "id": item_id,
-                    "label": questions.label(item_id),
+                    "label": questions.short_label(item_id),
                     "answer": questions.answer_text(item_id, answers.get(item_id)),
                     "text": ITEMS[item_id].kind is Kind.TEXT,
                     "change_url": _change_url(step_.id, item_id) if with_links else "",

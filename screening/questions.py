@@ -232,6 +232,69 @@ LABELS: dict[str, StrLike] = {
     "what_helped": _("What has helped, and what has not?"),
 }
 
+# The question as a key of the check page's summary list (GOV.UK: short keys, so
+# that key, answer and "Change" share a line on a phone). The full question is
+# asked on the step and printed in the PDF.
+SHORT_LABELS: dict[str, StrLike] = {
+    "bladder_bowel_saddle": _("New bladder or bowel trouble, or numbness around the groin"),
+    "sudden_weakness": _("New weakness that came on suddenly"),
+    "acute_limb": _("Severe leg pain after exercise, swollen calf or cold foot"),
+    "age": _("Age"),
+    "sex": _("Sex"),
+    "running_years": _("Years of running before it began"),
+    "weekly_km": _("Weekly distance before it began"),
+    "level": _("Level"),
+    "onset_age": _("Age when it began"),
+    "side": _("Leg affected"),
+    "onset_activity": _("Doing when first noticed"),
+    "sensations": _("What you feel"),
+    "coordination_loss": _("The leg stops doing what you want"),
+    "context": _("When it happens"),
+    "relief_on_stopping": _("Fades when you stop"),
+    "regions": _("Where you feel it"),
+    "first_region": _("Where it started"),
+    "gait_signs": _("What you or others notice"),
+    "muscles_pull": _("Muscles pull or cramp"),
+    "numbness": _("Numbness"),
+    "tingling": _("Tingling"),
+    "burning": _("Burning"),
+    "shooting_pain": _("Shooting pain"),
+    "localized_pain": _("Sharp pain in one spot"),
+    "pain_level": _("Pain while running (0 to 10)"),
+    "pain_before": _("Pain began before the problem"),
+    "weakness_daily": _("Weak in daily life or the gym"),
+    "back_pain_radiating": _("Low back pain down the leg"),
+    "groin_hip_pain": _("Groin or front-of-hip pain"),
+    "exertional_calf": _("Calf or shin tight and swollen in exercise"),
+    "faster_worse": _("Worse when faster"),
+    "flat_worse": _("Worse on flat, even ground"),
+    "continuous_worse": _("Worse in long steady efforts"),
+    "other_activity_triggers": _("Other activities that bring it on"),
+    "tricks": _("What made running normal again"),
+    "gym_strength_equal": _("Leg as strong as the other in the gym"),
+    "gait_video": _("Video of the problem"),
+    "walking": _("Affects walking"),
+    "spread_other": _("Spread to other activities"),
+    "course": _("Change over the last months"),
+    "rest_tremor": _("Shaking at rest"),
+    "parkinsonism": _("General slowness or stiffness"),
+    "other_neuro": _("Other nervous-system symptoms"),
+    "family_history": _("Dystonia or Parkinson's in the family"),
+    "procedures": _("Operations or injections for it"),
+    "secondary_injuries": _("Injuries since it began"),
+    "exam_ortho": _("Examined by a physio or orthopaedic doctor"),
+    "exam_neuro": _("Basic check of the nerves"),
+    "prior_diagnosis": _("What you were told causes it"),
+    "own_words": _("In your own words"),
+    "what_helped": _("What helped, and what did not"),
+}
+
+
+def short_label(item_id: str) -> StrLike:
+    """The question as a key of the check page: short, else the question itself."""
+    return SHORT_LABELS.get(item_id) or label(item_id)
+
+
 HELP_TEXTS: dict[str, StrLike] = {
     "bladder_bowel_saddle": _("Only count changes that are new for you."),
     "sudden_weakness": _(
