@@ -708,7 +708,6 @@ def _grid_summary(answers: dict[str, Any], *, with_links: bool) -> dict[str, Any
                     }
                     for i in ids
                 ],
-                "change_url": _change_url("limits", ids[0]) if with_links else "",
             }
         )
     return {

@@ -40,7 +40,7 @@ def check_page(page: Page, name: str) -> None:
 
 
 # Links that stand alone on a line, tapped with a thumb on a phone.
-LONE_LINKS = ".back-link, .summary-action a, .site-header .list-inline a"
+LONE_LINKS = ".back-link, .summary-action a, .summary-link, .site-header .list-inline a"
 
 
 def small_tap_targets(page: Page) -> list[tuple[str, float]]:
