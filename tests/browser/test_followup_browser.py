@@ -41,19 +41,18 @@ def fill(page: Page, data: dict[str, Any]) -> None:
 
 
 def send_screening(page: Page) -> str:
-    """The screening through its pages (the optional grid and story skipped); the code."""
+    """The screening through its pages (the optional grid and story skipped at the
+    grid's top); the code."""
     page.goto("/step/safety/")
     for step_id, data in STEP_POSTS.items():
         page.wait_for_url(f"**/step/{step_id}/")
         if step_id == "limits":
             page.click('button[value="skip"]')
-            continue
-        if step_id != "narrative":  # the story left empty
-            fill(page, data)
+            break
+        fill(page, data)
         page.click('button[value="next"]')
     page.wait_for_url("**/check-your-answers/")
-    page.goto("/consent/")
-    page.click('button[type="submit"]')
+    page.click("text=Send my answers and see my result")
     page.wait_for_url("**/result/")
     return page.locator(".resume-code").first.inner_text()
 
