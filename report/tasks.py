@@ -51,8 +51,20 @@ def render_stored_pdf(submission_id: int, paper: str, language: str) -> bool:
     with translation.override(language):
         if _is_stored(submission, paper):
             return False
-        document.render_submission_pdf(submission, paper)
+        try:
+            document.render_submission_pdf(submission, paper)
+        except Exception as error:
+            # The worker stores a failed task's traceback, message included, in the
+            # database, and an exception's message can quote an answer. Logged here
+            # with its frames and no message (config.logging); the task fails naming
+            # only the exception's type.
+            logger.error("PDF render failed", exc_info=True, extra={"event": "pdf_render_failed"})
+            raise RenderFailed(type(error).__name__) from None
     return True
+
+
+class RenderFailed(Exception):
+    """A queued render failed; the download renders on its request instead."""
 
 
 def _is_stored(submission: Submission, paper: str) -> bool:

@@ -183,10 +183,19 @@ def test_a_task_that_fails_in_the_worker_leaves_the_download_to_render(
 ):
     submission = finished_journey(client)
     client.get("/result/")
+
+    def broken(self, *args, **kwargs):
+        raise ValueError("cannot draw 'My right leg flops after 5 km.'")
+
     with monkeypatch.context() as patch:
-        patch.setattr(weasyprint.HTML, "write_pdf", lambda *a, **k: (_ for _ in ()).throw(OSError))
+        patch.setattr(weasyprint.HTML, "write_pdf", broken)
         run_worker()
-    assert DBTaskResult.objects.get().status == "FAILED"
+    failed = DBTaskResult.objects.get()
+    assert failed.status == "FAILED"
+    # The row keeps the failure's type, never its message: it may quote the runner.
+    assert failed.exception_class_path == "report.tasks.RenderFailed"
+    assert "ValueError" in failed.traceback
+    assert "flops" not in failed.traceback
     assert not RenderedPdf.objects.exists()
 
     assert download(client, submission).getvalue().startswith(b"%PDF-")
