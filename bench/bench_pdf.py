@@ -3,13 +3,17 @@
 All figures come from one run in one process, so the ratios compare like with like:
 
 * baseline: a minimal one-page WeasyPrint document (a title and a paragraph,
-  PDF/UA-1 and DejaVu Sans like the report), median of BENCH_PDF_N renders;
+  PDF/UA-1 and DejaVu Sans like the report, a font configuration of its own as
+  a lone document has);
 * typical reports: every vignette in examples/ (the current instrument version),
-  BENCH_PDF_ROUNDS interleaved renders each, their median render and page count;
-  "typical" is the median over the vignettes, beside the slowest of them;
+  their page count and median render; "typical" is the median over the
+  vignettes, beside the slowest of them;
 * full report: the maximal answer set (every item answered, every flag
   raised, the grid filled, 2 x 2000 characters of free text), first render
   and median;
+* the medians come from BENCH_PDF_ROUNDS rounds in which every document is
+  rendered once, with the baseline rendered between the reports, so that the
+  shared machine's busy spells weigh on the baseline as on the reports;
 * cached download: GET of a stored submission's PDF through the Django test
   client after a first download (served from its stored copy, RenderedPdf), median;
 * download after the result page: what a runner's click costs. For each of
@@ -77,7 +81,7 @@ from screening import instrument  # noqa: E402
 N = int(os.environ.get("BENCH_PDF_N", "15"))
 RENDERS = int(os.environ.get("BENCH_PDF_RENDERS", "300"))
 COLD = int(os.environ.get("BENCH_PDF_COLD", "5"))
-ROUNDS = int(os.environ.get("BENCH_PDF_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_PDF_ROUNDS", "7"))
 RUNNERS = int(os.environ.get("BENCH_PDF_RUNNERS", "20"))
 CLICK_AFTER_SECONDS = 2.0
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +92,9 @@ BASELINE_HTML = (
     "<style>body { font-family: 'DejaVu Sans', sans-serif }</style>"
     "<p>Hello, clinician.</p></html>"
 )
+# The baseline of the runs before issue 17: the same page in WeasyPrint's default
+# font (DejaVu Serif here), printed for comparison with their ratios.
+EARLIER_BASELINE_HTML = "<html lang=en><title>Baseline</title><p>Hello, clinician.</p></html>"
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
@@ -342,25 +349,37 @@ def main() -> None:
             pdf_variant=report.PDF_VARIANT, font_config=shared_fonts
         )
 
+    def baseline_default_font() -> bytes:
+        return weasyprint.HTML(string=EARLIER_BASELINE_HTML).write_pdf(
+            pdf_variant=report.PDF_VARIANT
+        )
+
     assert pages(baseline()) == 1
     baseline_first = timed(baseline)
-    baseline_median = statistics.median(timed(baseline) for _ in range(N))
-    baseline_shared_fonts()
-    baseline_shared_median = statistics.median(timed(baseline_shared_fonts) for _ in range(N))
     full_first = timed(full)
-    full_median = statistics.median(timed(full) for _ in range(N))
     full_pages = pages(full())
-
-    # The vignettes, interleaved round by round so that a busy spell hits them all.
     samples = vignettes()
     vignette_pages = {name: pages(report.render_pdf(a, on=DAY)) for name, a in samples.items()}
-    vignette_times: dict[str, list[float]] = {name: [] for name in samples}
+    baseline_shared_fonts()
+
+    # Every document once per round, the baselines between the reports, so that a
+    # busy spell of the shared machine hits the baseline as much as the reports.
+    times: dict[str, list[float]] = {
+        name: [] for name in ("baseline", "default font", "reused fonts", "maximal", *samples)
+    }
     for _ in range(ROUNDS):
         for name, vignette in samples.items():
-            vignette_times[name].append(
-                timed(lambda v=vignette: report.render_pdf(v, on=DAY))  # type: ignore[misc]
-            )
-    vignette_medians = {name: statistics.median(t) for name, t in vignette_times.items()}
+            times["baseline"].append(timed(baseline))
+            times[name].append(timed(lambda v=vignette: report.render_pdf(v, on=DAY)))  # type: ignore[misc]
+        times["baseline"].append(timed(baseline))
+        times["maximal"].append(timed(full))
+        times["default font"].append(timed(baseline_default_font))
+        times["reused fonts"].append(timed(baseline_shared_fonts))
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    baseline_median = medians["baseline"]
+    baseline_shared_median = medians["reused fonts"]
+    full_median = medians["maximal"]
+    vignette_medians = {name: medians[name] for name in samples}
     typical = statistics.median(vignette_medians.values())
     slowest = max(vignette_medians, key=vignette_medians.__getitem__)
 
@@ -417,9 +436,13 @@ def main() -> None:
     )
     print(
         f"  baseline, font configuration reused like the report's: "
-        f"median {baseline_shared_median:7.1f} ms"
+        f"median {baseline_shared_median:7.1f} ms; in the default font (the earlier runs' "
+        f"baseline): median {medians['default font']:7.1f} ms"
     )
-    print(f"  vignettes (examples/, median of {ROUNDS} interleaved renders each):")
+    print(
+        f"  vignettes (examples/), median of {ROUNDS} rounds, each round every document once "
+        f"and the baseline between them:"
+    )
     for name, median in vignette_medians.items():
         print(
             f"    {name:<52}{vignette_pages[name]:>2} pages {median:7.1f} ms "
