@@ -11,9 +11,14 @@ changing what it does.
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import weasyprint
+import yaml
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
@@ -24,6 +29,7 @@ from report.tasks import render_stored_pdf
 from screening.models import RenderedPdf, Submission
 from tests.journey_helpers import complete_steps
 
+ROOT = Path(__file__).resolve().parents[2]
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # A backend that refuses every task of ours: they go to the "default" queue.
@@ -215,3 +221,40 @@ def test_a_queue_that_refuses_the_task_leaves_the_result_page_working(client, ca
     assert not DBTaskResult.objects.exists()
     assert download(client, submission).getvalue().startswith(b"%PDF-")
     assert len(renders) == 1
+
+
+# --- where the tasks run ----------------------------------------------------------
+
+
+def backend_chosen(tasks_backend: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "TASKS_BACKEND"}
+    if tasks_backend is not None:
+        env["TASKS_BACKEND"] = tasks_backend
+    script = "from django.conf import settings; print(settings.TASKS['default']['BACKEND'])"
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_make_run_renders_in_the_request_and_tasks_backend_database_queues():
+    assert backend_chosen(None).stdout.split()[-1] == IMMEDIATE_TASKS["default"]["BACKEND"]
+    assert backend_chosen("database").stdout.split()[-1] == DATABASE_TASKS["default"]["BACKEND"]
+    refused = backend_chosen("celery")
+    assert refused.returncode != 0
+    assert "TASKS_BACKEND must be immediate or database, not 'celery'" in refused.stderr
+
+
+def test_compose_runs_the_queue_in_a_worker_beside_web():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    web, worker = compose["services"]["web"], compose["services"]["worker"]
+    assert web["environment"]["TASKS_BACKEND"] == "database"
+    assert worker["environment"] == web["environment"]
+    assert worker["image"] == web["image"] and worker["env_file"] == web["env_file"]
+    assert worker["command"][:3] == ["python", "manage.py", "db_worker"]
+    assert worker["depends_on"] == {"web": {"condition": "service_healthy"}}  # migrated
+    assert worker["restart"] == "unless-stopped"
