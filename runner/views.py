@@ -30,6 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.logging import route_of
+from report.tasks import render_when_first_shown
 from runner import followup_views, journey
 from runner.forms import FORMS, ConsentForm, OptionalCodeForm, ResumeForm, StepForm
 from screening import access, questions, versions
@@ -910,6 +911,8 @@ def result(request: HttpRequest) -> HttpResponse:
         "gait_video_advice": questions.GAIT_VIDEO_ADVICE,
         **followup_views.offer(submission),
     }
+    # So that the download a moment later is served from the stored PDF (report.tasks).
+    render_when_first_shown(submission)
     return render(request, "runner/result.html", context)
 
 
