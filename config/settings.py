@@ -129,6 +129,11 @@ INSTALLED_APPS = [
     "reviewer",
     "interop",
     "axes",
+    # Django's Tasks API (backport) and its database backend: always installed, so
+    # that the schema is the same whichever backend TASKS_BACKEND picks; its one
+    # table (django_tasks_database_dbtaskresult) stays empty under "immediate".
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 # A post refused by the CSRF check still answers an urgent "yes" first.
@@ -228,6 +233,24 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Bodies larger than this are refused with 413 before any parsing
 # (web.middleware.BodySizeLimitMiddleware); the API has its own, smaller limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+
+# Background work goes through Django's Tasks API (the django-tasks backport):
+# the runner's PDF is rendered when their result is first shown (report.tasks),
+# so that the download is served from its stored copy. TASKS_BACKEND picks where:
+# - "database": queued in the database and run by `manage.py db_worker`, a process
+#   of its own (Docker Compose's `worker` service), off every request;
+# - "immediate" (the default, so that `make run` needs nothing else): run at once
+#   in the request that shows the result, which then takes a render longer (the
+#   download does not). Fine for one person on runserver; production sets "database".
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate")
+if TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+elif TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be immediate or database, not {TASKS_BACKEND!r}"
+    )
 
 # The cache holds only what may be lost: rate-limit counters and a few admin
 # values (web.cache). Nothing of a screening is kept there, and every page works

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from interop import api
 from report import document as report
-from screening import fhir, schema
+from screening import fhir, followup, schema
 from screening.instrument import INSTRUMENT_ID, INSTRUMENT_VERSION
 from screening.scoring import SCORING_VERSION
 from web.middleware import RETRY_AFTER_SECONDS
@@ -111,6 +111,31 @@ def _score_operation(example: dict[str, Any]) -> dict[str, Any]:
                 "content": _content({JSON: "Result", FHIR_JSON: "Bundle"}),
             },
             **_refusals(both),
+        },
+    }
+
+
+def _followup_operation(screening: dict[str, Any]) -> dict[str, Any]:
+    example = {
+        "screening": screening,
+        "followup": schema.example_answers(followup.ITEMS),
+    }
+    return {
+        "operationId": "followupScore",
+        "summary": "Score a follow-up against its screening's answers; nothing is stored",
+        "description": "The screening is scored by the current rules (as POST /api/v1/score); "
+        "the follow-up's result compares now with then (followup.md). Errors name the item "
+        "as screening.ITEM or followup.ITEM.",
+        "requestBody": {
+            "required": True,
+            "content": {JSON: {"schema": _ref("schemas", "FollowUpRequest"), "example": example}},
+        },
+        "responses": {
+            "200": {
+                "description": "The follow-up's result.",
+                "content": _content({JSON: "FollowUpResult"}),
+            },
+            **_refusals({JSON: "Errors"}),
         },
     }
 
@@ -291,6 +316,7 @@ def document() -> dict[str, Any]:
         "paths": {
             "/api/v1/score": {"post": _score_operation(answers)},
             "/api/v1/report": {"post": _report_operation(answers)},
+            "/api/v1/followup/score": {"post": _followup_operation(answers)},
             "/fhir/QuestionnaireResponse/$score": {"post": _fhir_score_operation(response_example)},
             "/api/v1/openapi.json": {
                 "get": {
@@ -309,6 +335,9 @@ def document() -> dict[str, Any]:
             "schemas": {
                 "Answers": schema.answers_schema(),
                 "Result": schema.result_schema(),
+                "FollowUpAnswers": schema.followup_answers_schema(),
+                "FollowUpRequest": schema.followup_request_schema(),
+                "FollowUpResult": schema.followup_result_schema(),
                 "Errors": schema.errors_schema(),
                 **_fhir_schemas(),
             },

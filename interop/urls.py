@@ -5,6 +5,7 @@ from interop import api, fhir_views, openapi
 urlpatterns = [
     path("api/v1/score", api.score_view, name="api-score"),
     path("api/v1/report", api.report_view, name="api-report"),
+    path("api/v1/followup/score", api.followup_score_view, name="api-followup-score"),
     path("api/v1/openapi.json", openapi.openapi_json, name="api-openapi"),
     path(
         "fhir/Questionnaire/<str:resource_id>", fhir_views.questionnaire, name="fhir-questionnaire"

@@ -58,7 +58,7 @@ from django.utils.translation import gettext_noop
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from report import bodymap, synopsis
+from report import bodymap, since, synopsis
 from screening import fhir, scoring, versions
 from screening.models import RenderedPdf
 from screening.versions import CURRENT_VERSION
@@ -575,13 +575,18 @@ def unsaved_reference(answers: Mapping[str, Any]) -> str:
 
 
 def screening_json(
-    answers: Mapping[str, Any], result: scoring.Result, reference: str, on: dt.date
+    answers: Mapping[str, Any],
+    result: scoring.Result,
+    reference: str,
+    on: dt.date,
+    followups: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """The machine-readable twin of the document, attached as ``screening.json``.
 
     ``result`` is the one the document prints: for a stored submission the result
-    as issued, with the texts it was issued with."""
-    return {
+    as issued, with the texts it was issued with; each follow-up printed comes
+    with its answers and its result as issued."""
+    data = {
         "instrument": edition_of(result.instrument_version).instrument.INSTRUMENT_ID,
         "report_version": REPORT_VERSION,
         "reference": reference,
@@ -589,6 +594,9 @@ def screening_json(
         "answers": dict(answers),
         "result": result.to_dict(),
     }
+    if followups:
+        data["followups"] = since.followups_json(followups)
+    return data
 
 
 def result_for(
@@ -911,15 +919,28 @@ def render_html(context: Mapping[str, Any]) -> str:
 
 
 def attachments_for(
-    answers: Mapping[str, Any], result: scoring.Result, reference: str, on: dt.date
+    answers: Mapping[str, Any],
+    result: scoring.Result,
+    reference: str,
+    on: dt.date,
+    followups: Sequence[Any] = (),
 ) -> list[weasyprint.Attachment]:
     """Every file embedded in the PDF. Add further machine-readable twins here
     (for example a FHIR QuestionnaireResponse) so that all entry points get them."""
     stamp = dt.datetime.combine(on, dt.time(), tzinfo=dt.UTC)
     data = json.dumps(
-        screening_json(answers, result, reference, on), ensure_ascii=False, indent=2
+        screening_json(answers, result, reference, on, followups), ensure_ascii=False, indent=2
     ).encode("utf-8")
     bundle = fhir.score_bundle(answers, result, response_id=reference, authored=on)
+    for item in sorted(followups, key=lambda item: item.number):
+        # Each follow-up as a response of the follow-up Questionnaire, linked to this one.
+        response = fhir.followup_response(
+            item.answers,
+            item.created_on,
+            resource_id=f"{reference}-followup-{item.number}",
+            screening_response_id=reference,
+        )
+        bundle.setdefault("entry", []).append({"resource": response})
     fhir_data = json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")
     return [
         weasyprint.Attachment(
@@ -950,8 +971,12 @@ def render_pdf(
     paper: str = DEFAULT_PAPER,
     result: scoring.Result | None = None,
     instrument_version: str = CURRENT_VERSION,
+    followups: Sequence[Any] = (),
 ) -> bytes:
     """The PDF for clean answers. ``reference=None`` means an unsaved render.
+
+    ``followups`` (a stored submission's, ``screening.models.FollowUp``) add the
+    section "Since the first screening" (the latest) and go into the attachments.
 
     ``result`` is the stored result of a submission (as issued) and
     ``instrument_version`` its version; without a result the answers are scored
@@ -977,10 +1002,11 @@ def render_pdf(
         result=result,
         instrument_version=instrument_version,
     )
+    context = {**context, "since": since.since_context(answers, followups)}
     with _collector_paused():
         # A function of its own so that the parsed document and its boxes are
         # unreachable by the time the paused collector runs.
-        return _render(context, paper, answers, result, reference, on)
+        return _render(context, paper, answers, result, reference, on, followups)
 
 
 def _render(
@@ -990,6 +1016,7 @@ def _render(
     result: scoring.Result,
     reference: str,
     on: dt.date,
+    followups: Sequence[Any] = (),
 ) -> bytes:
     html = ReportHTML(
         string=render_html(context),
@@ -999,7 +1026,7 @@ def _render(
     return html.write_pdf(
         stylesheets=_stylesheets_for(paper),
         font_config=_font_config(),
-        attachments=attachments_for(answers, result, reference, on),
+        attachments=attachments_for(answers, result, reference, on, followups),
         pdf_variant=PDF_VARIANT,
         # No pdf_identifier: given one, pydyf serializes and recompresses (zlib
         # level 9) every object a second time only to hash them for the trailer's
@@ -1014,7 +1041,14 @@ def filename_for(reference: str) -> str:
     return f"stride-screen-summary-{reference}.pdf"
 
 
-def _variant(submission: Any, paper: str) -> str:
+def followups_of(submission: Any, *, shared_only: bool = False) -> list[Any]:
+    """The follow-ups a submission's PDF prints: all of them for the runner, the shared
+    ones for a reviewer."""
+    rows = submission.followups.order_by("number")
+    return list(rows.filter(share_for_research=True) if shared_only else rows)
+
+
+def _variant(submission: Any, paper: str, followups: Sequence[Any] = ()) -> str:
     """Everything that can change a stored submission's PDF without the submission changing.
 
     The PDF prints the result as issued, so the scoring version is the one it was
@@ -1026,6 +1060,8 @@ def _variant(submission: Any, paper: str) -> str:
             _versions_prefix(submission),
             paper,
             translation.get_language() or "",
+            # Which follow-ups it prints (a new one, or a reviewer's shared-only copy).
+            ",".join(str(item.number) for item in followups),
         )
     )
 
@@ -1040,7 +1076,9 @@ def _versions_prefix(submission: Any) -> str:
     )
 
 
-def cached_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes | None:
+def cached_submission_pdf(
+    submission: Any, paper: str = DEFAULT_PAPER, followups: Sequence[Any] | None = None
+) -> bytes | None:
     """The stored submission's PDF as rendered before, or None when it must be rendered.
 
     The bytes live in the database beside their submission (screening.models.RenderedPdf),
@@ -1050,20 +1088,29 @@ def cached_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes 
     """
     pdf = (
         RenderedPdf.objects.live()
-        .filter(submission_id=submission.pk, variant=_variant(submission, paper))
+        .filter(
+            submission_id=submission.pk,
+            variant=_variant(
+                submission, paper, followups_of(submission) if followups is None else followups
+            ),
+        )
         .values_list("pdf", flat=True)
         .first()
     )
     return bytes(pdf) if pdf is not None else None
 
 
-def render_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes:
+def render_submission_pdf(
+    submission: Any, paper: str = DEFAULT_PAPER, followups: Sequence[Any] | None = None
+) -> bytes:
     """Render a stored submission's PDF and keep it beside its other variants.
 
     Variants of other versions are dropped: they can never be asked for again. A
     submission deleted during the render keeps nothing (RenderedPdf.keep), and the
     request that asked still gets its PDF.
     """
+    if followups is None:
+        followups = followups_of(submission)
     pdf = render_pdf(
         submission.answers,
         reference=submission.reference,
@@ -1071,10 +1118,11 @@ def render_submission_pdf(submission: Any, paper: str = DEFAULT_PAPER) -> bytes:
         paper=paper,
         result=submission.result(),
         instrument_version=submission.instrument_version,
+        followups=followups,
     )
     RenderedPdf.keep(
         submission.pk,
-        _variant(submission, paper),
+        _variant(submission, paper, followups),
         pdf,
         drop_unlike=_versions_prefix(submission) + "|",
     )

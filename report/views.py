@@ -48,14 +48,16 @@ def submission_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if paper not in document.PAPER_SIZES:
         message = f"paper must be one of: {', '.join(document.PAPER_SIZES)}"
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-    pdf = document.cached_submission_pdf(submission, paper)
+    # The runner's own PDF prints every follow-up; a reviewer's, the shared ones only.
+    followups = document.followups_of(submission, shared_only=not runners_own)
+    pdf = document.cached_submission_pdf(submission, paper, followups)
     if pdf is None:
         # A render costs about a second of a worker: limited like POST /api/v1/report,
         # so that switching paper sizes in a loop cannot keep every worker busy.
         refused = refusal("report", request)
         if refused is not None:
             return refused
-        pdf = document.render_submission_pdf(submission, paper)
+        pdf = document.render_submission_pdf(submission, paper, followups)
     if not runners_own:
         # Audited once the PDF is on its way, not for a refused request.
         audit.record(

@@ -13,7 +13,9 @@ shows.
 
 from __future__ import annotations
 
+import copy
 import datetime
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -25,11 +27,10 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
-from django.core.management import call_command
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -38,8 +39,9 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from report.document import ACTIVITY_LABELS, AXIS1_TITLES, AXIS1_WORDS, PATTERN_WORDS
-from reviewer import charts, exports, stats
-from screening import audit, instrument, scoring, versions
+from reviewer import anonymity, charts, disclosure, exports, stats, tables
+from reviewer import filters as variables
+from screening import audit, instrument, retention, scoring, versions
 from screening.access import KEEP_DAYS
 from screening.models import AuditEntry, Submission, flag_mask
 from web import cache as shared_cache
@@ -69,15 +71,9 @@ def _humanise(code: str) -> str:
 SEX_LABELS = {"prefer_not": "Prefer not to say", stats.SEX_NOT_ANSWERED: "Not answered"}
 
 # Short names for list columns, filters and charts (the runner's headlines are sentences).
-CATEGORY_LABELS = {
-    "urgent_care": "Urgent care",
-    "see_neurologist": "See a neurologist",
-    "known_dystonia": "Known dystonia: follow-up",
-    "not_consistent": "Not consistent",
-    "other_causes_first": "Other causes first",
-    "llc_consistent": "Consistent with the definition",
-    "partly_consistent": "Partly consistent",
-}
+# The triage category is called "Triage result" everywhere: it is not the working
+# definition (a foot onset always raises a flag, whatever the definition says).
+CATEGORY_LABELS = variables.TRIAGE_LABELS
 # The clinician's PDF and the reviewer read the same words for a code.
 PATTERN_LABELS = {pattern.value: words for pattern, words in PATTERN_WORDS.items()}
 FLAG_TITLES = {rule.code: rule.title for rule in scoring.FLAG_RULES}
@@ -86,14 +82,10 @@ FLAG_TITLES = {rule.code: rule.title for rule in scoring.FLAG_RULES}
 # --- filters ------------------------------------------------------------------------
 
 
-# format -> (streaming writer, content type, file extension)
-EXPORT_FORMATS = {
-    "csv": (exports.csv_chunks, "text/csv; charset=utf-8", "csv"),
-    "jsonl": (exports.jsonl_lines, "application/x-ndjson; charset=utf-8", "jsonl"),
-    "fhir": (exports.fhir_bundle_chunks, "application/fhir+json; charset=utf-8", "fhir.json"),
-}
 # The export form's own fields, sent beside the list's filters.
-EXPORT_CHOICES = ("format", "free_text")
+EXPORT_CHOICES = ("format", "profile", "free_text", "reason")
+# A pseudonymous export needs a reason a later reader of the audit log understands.
+REASON_MIN_LENGTH = 10
 
 
 def why_unreadable(error: IncorrectLookupParameters) -> str:
@@ -271,6 +263,11 @@ class DateRangeFilter(admin.ListFilter):
                 if value is None:
                     raise IncorrectLookupParameters(f"{name} is not a date")
                 parsed[name] = value
+        low, high = parsed.get("created_from"), parsed.get("created_to")
+        if low and high and low > high:
+            raise IncorrectLookupParameters(
+                f"the date range is reversed: from {low} is after to {high}"
+            )
         return parsed
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -364,6 +361,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_display = (
         "reference",
         "created_on",
+        "verdict_label",
         "category_label",
         "pattern_label",
         "criteria_supported",
@@ -375,7 +373,8 @@ class SubmissionAdmin(admin.ModelAdmin):
     )
     list_display_links = ("reference",)
     list_filter = (
-        choices_filter("category", "category", CATEGORY_LABELS.items()),
+        *variables.DEFINITION_FILTERS,
+        choices_filter("category", "triage result", CATEGORY_LABELS.items()),
         choices_filter("pattern", "pattern", PATTERN_LABELS.items()),
         # 0-7: self-report can support at most seven criteria (c8 needs lab testing).
         choices_filter("criteria_supported", "criteria supported", ((n, n) for n in range(0, 8))),
@@ -384,9 +383,12 @@ class SubmissionAdmin(admin.ModelAdmin):
         choices_filter(
             "onset_band", "age at onset", ((b, _humanise(b)) for b in stats.ONSET_BANDS)
         ),
+        variables.variable_filter(variables.AGE_BAND, "age now"),
         InstrumentVersionFilter,
         ScoringVersionFilter,
         DateRangeFilter,
+        # One filter per enum or multi item of the instrument (sex among them).
+        *variables.ANSWER_FILTERS,
     )
     search_fields = ("reference",)
     search_help_text = "Exact reference, e.g. 7KQ2M9XD"
@@ -460,7 +462,11 @@ class SubmissionAdmin(admin.ModelAdmin):
             cap=min(COUNT_CAP, (page + PAGES_AHEAD) * per_page),
         )
 
-    @admin.display(description="category", ordering="category")
+    @admin.display(description="definition", ordering="verdict")
+    def verdict_label(self, obj: Submission) -> str:
+        return variables.VERDICT_LABELS.get(obj.verdict, obj.verdict or "-")
+
+    @admin.display(description="triage result", ordering="category")
     def category_label(self, obj: Submission) -> str:
         return CATEGORY_LABELS.get(obj.category, obj.category)
 
@@ -492,6 +498,16 @@ class SubmissionAdmin(admin.ModelAdmin):
                 "statistics/",
                 wrap(require_safe(self.statistics_view)),
                 name="screening_submission_stats",
+            ),
+            path(
+                "crosstab/",
+                wrap(require_safe(self.crosstab_view)),
+                name="screening_submission_crosstab",
+            ),
+            path(
+                "compare/",
+                wrap(require_safe(self.compare_view)),
+                name="screening_submission_compare",
             ),
             path(
                 "export/", wrap(require_GET(self.export_view)), name="screening_submission_export"
@@ -686,6 +702,16 @@ class SubmissionAdmin(admin.ModelAdmin):
             "sections": sections,
             "free_text": free_text,
             "pdf_url": pdf_url,
+            "followups": [
+                (
+                    item.number,
+                    item.created_on,
+                    item.issued_result["explanations"]["course"],
+                    item.issued_result["explanations"]["outcome"],
+                    ", ".join(flag["code"] for flag in item.issued_result["flags"]) or "-",
+                )
+                for item in obj.followups.filter(share_for_research=True).order_by("number")
+            ],
             "has_delete_permission": self.has_delete_permission(request, obj),
             "changelist_url": self.with_list_filters(
                 request, reverse("admin:screening_submission_changelist")
@@ -742,48 +768,81 @@ class SubmissionAdmin(admin.ModelAdmin):
     def export_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied  # the form too: it names what could be exported
-        fmt = request.GET.get("format", "")
-        include_free_text = request.GET.get("free_text") == "1"
+        choices = {name: request.GET.get(name, "") for name in EXPORT_CHOICES}
         # The export's own choices are not filters: the rest of the query is.
         request.GET = request.GET.copy()
         for name in EXPORT_CHOICES:
             request.GET.pop(name, None)
-        if fmt not in EXPORT_FORMATS:
+        fmt = choices["format"]
+        if fmt not in exports.FORMATS or fmt == "aggregate":
             problem = self.filter_problem(request)
             if problem:  # the form would offer to export with filters it cannot apply
                 return self.unfiltered(request, problem)
-            return TemplateResponse(
-                request,
-                "admin/screening/submission/export.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "opts": self.opts,
-                    "title": "Export shared submissions",
-                    "subtitle": None,
-                    "filter_query": audit.filter_string(request),
-                    "filters": [(k, v) for k, values in request.GET.lists() for v in values],
-                    "can_export_free_text": request.user.has_perm("screening.export_free_text"),
-                },
-            )
-        if include_free_text and not request.user.has_perm("screening.export_free_text"):
-            raise PermissionDenied
+            return self.export_form(request, choices)
+        profile_code = choices["profile"] or exports.Profile.ANONYMOUS
+        if profile_code not in {profile.value for profile in exports.Profile}:
+            return self.refused(request, "The profile must be anonymous or pseudonymous.")
+        profile = exports.Profile(profile_code)
+        include_free_text = choices["free_text"] == "1"
+        reason = " ".join(choices["reason"].split())
+        if profile is exports.Profile.PSEUDONYMOUS:
+            if not request.user.has_perm("screening.export_pseudonymous"):
+                raise PermissionDenied
+            if len(reason) < REASON_MIN_LENGTH:
+                error = (
+                    "Say why you need pseudonymous rows (at least "
+                    f"{REASON_MIN_LENGTH} characters); the reason goes into the audit log."
+                )
+                return self.export_form(request, choices, error=error, status=400)
+        if include_free_text:
+            if not request.user.has_perm("screening.export_free_text"):
+                raise PermissionDenied
+            if profile is not exports.Profile.PSEUDONYMOUS:
+                error = "The runners' own words are exported in the pseudonymous profile only."
+                return self.export_form(request, choices, error=error, status=400)
         try:
-            queryset = self.filtered(request).order_by("id")
+            queryset = self.filtered(request)
         except IncorrectLookupParameters as error:
             return self.not_exported(request, why_unreadable(error))
-        audit.record(
+        export = exports.Export(
+            queryset,
+            fmt,
+            profile,
+            include_free_text=include_free_text,
+            filters=audit.filter_string(request),
+        )
+        entry = audit.record(
             request,
             AuditEntry.Action.EXPORT,
-            detail=f"{fmt}{' with free text' if include_free_text else ''}",
+            detail=f"{fmt}, {profile}{', with free text' if include_free_text else ''}",
+            reason=reason if profile is exports.Profile.PSEUDONYMOUS else "",
+            outcome=AuditEntry.Outcome.STARTED,
         )
-        today = datetime.date.today().isoformat()
-        write, content_type, extension = EXPORT_FORMATS[fmt]
-        response = StreamingHttpResponse(
-            write(queryset, include_free_text), content_type=content_type
+        return package_response(export, entry)
+
+    def export_form(
+        self, request: HttpRequest, choices: dict[str, str], *, error: str = "", status: int = 200
+    ) -> HttpResponse:
+        """The export page: format and profile, kept as typed when something is missing."""
+        return TemplateResponse(
+            request,
+            "admin/screening/submission/export.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Export shared submissions",
+                "subtitle": None,
+                "filter_query": audit.filter_string(request),
+                "filters": [(k, v) for k, values in request.GET.lists() for v in values],
+                "choices": choices,
+                "error": error,
+                "k": anonymity.K,
+                "reason_min_length": REASON_MIN_LENGTH,
+                "can_export_pseudonymous": request.user.has_perm("screening.export_pseudonymous"),
+                "can_export_free_text": request.user.has_perm("screening.export_free_text"),
+            },
+            status=status,
         )
-        response["Content-Disposition"] = f'attachment; filename="submissions-{today}.{extension}"'
-        response["Cache-Control"] = "no-store"
-        return response
 
     def aggregate_export_view(self, request: HttpRequest) -> HttpResponse:
         try:
@@ -800,83 +859,429 @@ class SubmissionAdmin(admin.ModelAdmin):
                 "can be picked out; widen the filters."
             )
             return self.refused(request, message)
-        rows = [
-            ("filters", audit.filter_string(request) or "none", ""),
-            *stats.aggregate_rows(figures),
-        ]
-        audit.record(request, AuditEntry.Action.EXPORT, detail="aggregates csv")
-        response = StreamingHttpResponse(
-            exports.aggregate_csv(rows), content_type="text/csv; charset=utf-8"
+        filters = audit.filter_string(request)
+        rows = [("filters", filters or "none", ""), *stats.disclosed_rows(figures)]
+        export = exports.Export(queryset, "aggregate", filters=filters, aggregate_rows=lambda: rows)
+        entry = audit.record(
+            request,
+            AuditEntry.Action.EXPORT,
+            detail="aggregate, anonymous",
+            outcome=AuditEntry.Outcome.STARTED,
         )
-        response["Content-Disposition"] = 'attachment; filename="submission-aggregates.csv"'
+        return package_response(export, entry)
+
+    # --- cross-tab and comparison -----------------------------------------------------
+
+    def crosstab_choices(self, request: HttpRequest) -> CrossTabRequest:
+        """What a cross-tab or comparison asks for, and the requests of its groups' filters.
+
+        ``where=<filter>:<value>`` adds one filter to the list's (group A);
+        ``vary=<filter>:<value>`` or ``b.<filter>=<value>`` give group B.
+        """
+        query = request.GET.copy()
+        own = {name: query.pop(name, [""])[-1] for name in CROSSTAB_CHOICES}
+        for name in [name for name in query if name.startswith(B_PREFIX)]:
+            query.pop(name)
+        if own["where"]:
+            key, _, code = own["where"].partition(":")
+            if key not in variables.VARIABLES or not code:
+                raise IncorrectLookupParameters("unknown filter in where")
+            query[key] = code
+        filters_a = copy.copy(request)
+        filters_a.GET = query
+        rows = variables.AXES.get(own["rows"] or "verdict")
+        columns = [variables.AXES.get(own["columns"] or "sex")]
+        if own["then_by"]:
+            columns.append(variables.AXES.get(own["then_by"]))
+        if rows is None or None in columns:
+            raise IncorrectLookupParameters("unknown variable for rows or columns")
+        if own["download"] not in ("", "csv", "svg"):
+            raise IncorrectLookupParameters("unknown download")
+        wants_b = bool(own["vary"]) or any(name.startswith(B_PREFIX) for name in request.GET)
+        filters_b = group_b_request(filters_a, request) if wants_b else None
+        return CrossTabRequest(
+            rows, [c for c in columns if c is not None], own["download"], filters_a, filters_b
+        )
+
+    def crosstab_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            asked = self.crosstab_choices(request)
+            groups = [("A", self.filtered(asked.filters_a))]
+            if asked.filters_b is not None:
+                groups.append(("B", self.filtered(asked.filters_b)))
+        except IncorrectLookupParameters as error:
+            return self.refused(request, f"This cross-tab cannot be made: {why_unreadable(error)}.")
+        made = [
+            (group, tables.CrossTab.of(tabulated, asked.rows, columns))
+            for group, queryset in groups
+            for columns, tabulated in zip(
+                asked.columns,
+                stats.crosstabs(queryset, asked.rows, asked.columns),
+                strict=True,
+            )
+        ]
+        if asked.download:
+            try:
+                chosen = made[int(request.GET.get("chart", "0"))][1]
+            except (ValueError, IndexError):
+                return self.refused(request, "This cross-tab cannot be made: unknown chart.")
+            return self.table_download(
+                request,
+                f"crosstab-{asked.rows.key}-by-{'-'.join(c.key for c in asked.columns)}"
+                if asked.download == "csv"
+                else f"crosstab-{chosen.row_variable.key}-by-{chosen.column_variable.key}",
+                asked.download,
+                lambda: tables.csv_text(tables.crosstabs_csv_rows(made)),
+                lambda: str(chosen.chart()),
+            )
+        if request.method == "GET":
+            audit.record(request, AuditEntry.Action.STATS, detail="cross-tab")
+        shown = [
+            {
+                "group": group,
+                "table": table,
+                "page_rows": table.page_rows(),
+                "chart": table.chart(f"chart-crosstab-{i}"),
+                "index": i,
+                "table_id": f"crosstab-{i}",
+            }
+            for i, (group, table) in enumerate(made)
+        ]
+        filter_query = audit.filter_string(asked.filters_a)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"{asked.rows.title} by {' and by '.join(c.title for c in asked.columns)}",
+            "subtitle": None,
+            "filter_query": filter_query,
+            "filter_b": audit.filter_string(asked.filters_b) if asked.filters_b else None,
+            "filters": [(k, v) for k, values in asked.filters_a.GET.lists() for v in values],
+            "axes": axis_groups(),
+            "rows": asked.rows,
+            "columns": asked.columns[0],
+            "then_by": asked.columns[1] if len(asked.columns) > 1 else None,
+            "vary": request.GET.get("vary", ""),
+            "crosstabs": shown,
+            "table": made[0][1],
+            "page_rows": shown[0]["page_rows"],
+            "compare_choices": compare_groups(),
+            "k_min": disclosure.K,
+            "download_query": request.GET.urlencode(),
+            "compare_query": compare_query(asked, request),
+        }
+        return TemplateResponse(request, "admin/screening/submission/crosstab.html", context)
+
+    def compare_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            asked = self.crosstab_choices(request)
+            if asked.filters_b is None:
+                raise IncorrectLookupParameters("choose group B (vary=<filter>:<value>)")
+            rows, columns, download = asked.rows, asked.columns[0], asked.download
+            filters_a, filters_b = asked.filters_a, asked.filters_b
+            queryset_a = self.filtered(filters_a)
+            queryset_b = self.filtered(filters_b)
+        except IncorrectLookupParameters as error:
+            return self.refused(
+                request, f"This comparison cannot be made: {why_unreadable(error)}."
+            )
+        chosen = list(variables.VARIABLES.values())
+        profile_a = stats.profile(queryset_a, chosen)
+        profile_b = stats.profile(queryset_b, chosen)
+        compared = tables.compare(profile_a, profile_b, chosen)
+        n_a = disclosure.suppress_counts([profile_a.n])[0]
+        n_b = disclosure.suppress_counts([profile_b.n])[0]
+        crosstabs = [
+            tables.CrossTab.of(stats.crosstab(queryset, rows, columns), rows, columns)
+            for queryset in (queryset_a, queryset_b)
+        ]
+        if download:
+            only = request.GET.get("variable", "verdict")
+            chosen_tables = [t for t in compared if t.variable.key == only]
+            if not chosen_tables:
+                return self.refused(request, "This comparison cannot be made: unknown variable.")
+            return self.table_download(
+                request,
+                "comparison"
+                if download == "csv"
+                else f"comparison-{chosen_tables[0].variable.key}",
+                download,
+                lambda: tables.csv_text(tables.comparison_csv_rows(compared, n_a, n_b)),
+                lambda: str(tables.comparison_chart(chosen_tables[0], n_a, n_b, "chart-compare")),
+            )
+        if request.method == "GET":
+            audit.record(request, AuditEntry.Action.STATS, detail="comparison")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Compare two groups of submissions",
+            "subtitle": None,
+            "filter_a": audit.filter_string(filters_a),
+            "filter_b": audit.filter_string(filters_b),
+            "n_a": n_a,
+            "n_b": n_b,
+            "rows": rows,
+            "columns": columns,
+            "crosstab_a": crosstabs[0],
+            "crosstab_b": crosstabs[1],
+            "rows_a": crosstabs[0].page_rows(),
+            "rows_b": crosstabs[1].page_rows(),
+            "compared": compared,
+            "verdict_chart": tables.comparison_chart(compared[0], n_a, n_b, "chart-compare"),
+            "k_min": disclosure.K,
+            "download_query": request.GET.urlencode(),
+        }
+        return TemplateResponse(request, "admin/screening/submission/compare.html", context)
+
+    def table_download(
+        self, request: HttpRequest, name: str, kind: str, make_csv: Any, make_svg: Any
+    ) -> HttpResponse:
+        """A cross-tab or comparison as CSV or its chart as SVG, audited as an export."""
+        today = datetime.date.today().isoformat()
+        if kind == "csv":
+            response = HttpResponse(make_csv(), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(
+                charts.standalone(make_svg()), content_type="image/svg+xml; charset=utf-8"
+            )
+        response["Content-Disposition"] = f'attachment; filename="{name}-{today}.{kind}"'
         response["Cache-Control"] = "no-store"
+        if request.method == "GET":
+            audit.record(request, AuditEntry.Action.EXPORT, detail=f"{name} {kind}")
         return response
 
     def retention_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("screening.run_retention"):
             raise PermissionDenied
-        from io import StringIO
-
-        out = StringIO()
-        call_command("purge_expired", stdout=out)
-        report = out.getvalue().strip()
-        audit.record(request, AuditEntry.Action.PURGE, query="", detail=report)
-        messages.info(request, f"Retention run: {report or 'nothing to delete'}")
+        purged = retention.purge()
+        audit.record(
+            request,
+            AuditEntry.Action.PURGE,
+            query="",
+            detail=str(purged),
+            rows=purged.deleted,
+            outcome=AuditEntry.Outcome.COMPLETE,
+        )
+        messages.info(request, f"Retention run: {purged}")
         return redirect("admin:screening_submission_changelist")
 
 
-def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
-    """Charts and table rows for the statistics template."""
-    category_items = [(CATEGORY_LABELS[c], figures.by_category[c]) for c in stats.CATEGORIES]
-    version_items = [
-        (f"Version {version}", count) for version, count in figures.by_instrument_version.items()
+def package_response(export: exports.Export, entry: AuditEntry) -> StreamingHttpResponse:
+    """The export's ZIP (data file and datapackage.json), streamed; the audit entry
+    gets the row count and the outcome when the stream ends."""
+    response = StreamingHttpResponse(
+        exports.streamed(export, lambda rows, outcome: audit.finish(entry, rows, outcome)),
+        content_type="application/zip",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# The cross-tab's and comparison's own parameters, sent beside the list's filters.
+CROSSTAB_CHOICES = ("rows", "columns", "then_by", "where", "download", "variable", "vary", "chart")
+
+
+@dataclass(frozen=True)
+class CrossTabRequest:
+    rows: variables.Variable
+    columns: list[variables.Variable]
+    download: str
+    filters_a: HttpRequest
+    filters_b: HttpRequest | None
+
+
+def compare_query(asked: CrossTabRequest, request: HttpRequest) -> str:
+    """The comparison page's query for this cross-tab's groups (empty without a group B)."""
+    if asked.filters_b is None:
+        return ""
+    query = asked.filters_a.GET.copy()
+    query["rows"] = asked.rows.key
+    query["columns"] = asked.columns[-1].key
+    for name, values in request.GET.lists():
+        if name == "vary" or name.startswith(B_PREFIX):
+            query.setlist(name, values)
+    return query.urlencode()
+
+
+# Group B of a comparison given in full: b.<filter>=<value>.
+B_PREFIX = "b."
+
+
+def axis_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The cross-tab's variables for a <select>, grouped as the registry groups them."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for variable in variables.AXES.values():
+        groups.setdefault(variable.group, []).append((variable.key, variable.title))
+    return list(groups.items())
+
+
+def compare_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Group B as "the same filters but <variable> = <value>", for every closed variable."""
+    return [
+        (
+            variable.title,
+            [
+                (f"{variable.key}:{code}", f"{variable.title}: {label}")
+                for code, label in variable.all_choices
+            ],
+        )
+        for variable in variables.VARIABLES.values()
     ]
-    pattern_items = [(PATTERN_LABELS[p], figures.by_pattern[p]) for p in stats.PATTERNS]
-    side_items = [(_humanise(s), figures.by_side[s]) for s in stats.SIDES]
-    sex_items = [(SEX_LABELS.get(s, _humanise(s)), count) for s, count in figures.by_sex.items()]
+
+
+def group_b_request(filters_a: HttpRequest, request: HttpRequest) -> HttpRequest:
+    """The request whose filters are group B.
+
+    ``b.<filter>=<value>`` parameters give B in full; otherwise ``vary=<filter>:<value>``
+    makes B the same filters as A with that one filter set to that value (an empty
+    value: without that filter).
+    """
+    explicit = [
+        (name.removeprefix(B_PREFIX), value)
+        for name, values in request.GET.lists()
+        if name.startswith(B_PREFIX)
+        for value in values
+    ]
+    query = QueryDict(mutable=True)
+    if explicit:
+        for name, value in explicit:
+            query.appendlist(name, value)
+    else:
+        vary = request.GET.get("vary", "")
+        key, _, code = vary.partition(":")
+        if key not in variables.VARIABLES:
+            raise IncorrectLookupParameters("choose group B (vary=<filter>:<value>)")
+        query = filters_a.GET.copy()
+        query.pop(key, None)
+        if code:
+            query[key] = code
+    filters_b = copy.copy(request)
+    filters_b.GET = query
+    return filters_b
+
+
+@dataclass(frozen=True)
+class ShownDistribution:
+    """A distribution's summary as the page may show it: None where the rule hides it."""
+
+    name: str
+    n: int | None
+    mean: float | None
+    median: float | None
+    q1: float | None
+    q3: float | None
+    minimum: float | None
+    maximum: float | None
+
+
+def shown_distribution(
+    name: str, dist: stats.Distribution, counts: dict[int, int], n: int
+) -> ShownDistribution:
+    """Exact minimum, maximum and quartiles only where k runners share the value."""
+    answered = disclosure.suppress_subset(dist.n, n)
+    if answered is None or dist.n < disclosure.K:
+        return ShownDistribution(name, answered, None, None, None, None, None, None)
+    return ShownDistribution(
+        name,
+        answered,
+        dist.mean,
+        *(
+            disclosure.shared_value(value, counts)
+            for value in (dist.median, dist.q1, dist.q3, dist.minimum, dist.maximum)
+        ),
+    )
+
+
+def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
+    """Charts and table rows for the statistics template, every count under the one rule.
+
+    The counts are :func:`stats.disclosed`'s, the same the aggregate download
+    gives; this only puts labels on them.
+    """
+    n = figures.n
+    shown = stats.disclosed(figures)
+    shown_n = shown[("all", "submissions")]
+
+    def items(table: str, labels: dict[str, str]) -> list[tuple[str, int | None]]:
+        return [(labels.get(g, g), count) for (t, g), count in shown.items() if t == table]
+
+    def bins(table: str) -> list[tuple[str, int | None]]:
+        return [(g, count) for (t, g), count in shown.items() if t == table]
+
+    verdict_items = items("verdict", variables.VERDICT_LABELS)
+    component_rows = [
+        (variable.title, [shown[(variable.key, s)] for s in stats.STATUSES])
+        for variable in variables.COMPONENTS
+    ]
+    status_labels = [variables.STATUS_LABELS[s] for s in stats.STATUSES]
+    category_items = items("category", CATEGORY_LABELS)
+    version_items = items(
+        "instrument_version", {v: f"Version {v}" for v in figures.by_instrument_version}
+    )
+    pattern_items = items("pattern", PATTERN_LABELS)
+    side_items = items("side", {s: _humanise(s) for s in stats.SIDES})
+    sex_items = items("sex", {s: SEX_LABELS.get(s, _humanise(s)) for s in figures.by_sex})
     criteria_items = [
-        (f"{cid} {scoring.CRITERION_TITLES[cid]}", figures.criteria_supported[cid])
+        (f"{cid} {scoring.CRITERION_TITLES[cid]}", shown[("criterion_supported", cid)])
         for cid in stats.CRITERIA_IDS
     ]
-    flag_items = [(FLAG_TITLES[code], figures.flags[code]) for code in stats.FLAG_CODES]
-    heat_rows = [
-        (
-            ACTIVITY_LABELS[activity],
-            [figures.limits[activity][scale].share for scale in ("worst", "typical")],
+    flag_items = [(FLAG_TITLES[code], shown[("flag", code)]) for code in stats.FLAG_CODES]
+    limit_rows = []
+    heat_rows = []
+    for activity in instrument.LIMIT_ACTIVITIES:
+        cells = [
+            (shown[("limited", f"{scale}_{activity}")], shown[("answered", f"{scale}_{activity}")])
+            for scale in ("worst", "typical")
+        ]
+        limit_rows.append((ACTIVITY_LABELS[activity], *cells))
+        heat_rows.append(
+            (
+                ACTIVITY_LABELS[activity],
+                [
+                    limited / answered if limited is not None and answered else None
+                    for limited, answered in cells
+                ],
+            )
         )
-        for activity in instrument.LIMIT_ACTIVITIES
-    ]
-    n = figures.n
+    onset_bins = bins("onset_age")
+    duration_bins = bins("duration_years")
     return {
+        "shown_n": shown_n,
+        "verdict_chart": charts.bar_chart(
+            "chart-verdict", "Working definition: verdict", verdict_items, shown_n
+        ),
+        "verdict_items": verdict_items,
+        "component_rows": component_rows,
+        "status_labels": status_labels,
         "category_chart": charts.bar_chart(
-            "chart-category", "Submissions by category", category_items, n
+            "chart-category", "Submissions by triage result", category_items, shown_n
         ),
         "category_items": category_items,
         "version_items": version_items,
         "pattern_chart": charts.bar_chart(
-            "chart-pattern", "Submissions by pattern", pattern_items, n
+            "chart-pattern", "Submissions by pattern", pattern_items, shown_n
         ),
         "pattern_items": pattern_items,
-        "side_chart": charts.bar_chart("chart-side", "Affected side", side_items, n),
+        "side_chart": charts.bar_chart("chart-side", "Affected side", side_items, shown_n),
         "side_items": side_items,
         "sex_items": sex_items,
         "criteria_chart": charts.bar_chart(
-            "chart-criteria", "Criteria supported by the answers", criteria_items, n
+            "chart-criteria", "Criteria supported by the answers", criteria_items, shown_n
         ),
         "criteria_items": criteria_items,
-        "flag_chart": charts.bar_chart("chart-flags", "Flags raised", flag_items, n),
+        "flag_chart": charts.bar_chart("chart-flags", "Flags raised", flag_items, shown_n),
         "flag_items": flag_items,
+        "onset_bins": onset_bins,
+        "duration_bins": duration_bins,
         "onset_chart": charts.histogram(
-            "chart-onset",
-            "Age at onset",
-            figures.onset_age.histogram,
-            "age when it began (years)",
+            "chart-onset", "Age at onset", onset_bins, "age when it began (years)", shown_n
         ),
         "duration_chart": charts.histogram(
-            "chart-duration",
-            "Years since onset",
-            figures.duration.histogram,
-            "years with the problem",
+            "chart-duration", "Years since onset", duration_bins, "years with the problem", shown_n
         ),
         "limits_chart": charts.heat_map(
             "chart-limits",
@@ -884,18 +1289,11 @@ def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
             heat_rows,
             ["At worst", "Typical day"],
         ),
-        "limit_rows": [
-            (
-                ACTIVITY_LABELS[activity],
-                figures.limits[activity]["worst"],
-                figures.limits[activity]["typical"],
-            )
-            for activity in instrument.LIMIT_ACTIVITIES
-        ],
+        "limit_rows": limit_rows,
         "distributions": [
-            ("Age at onset (years)", figures.onset_age),
-            ("Years since onset", figures.duration),
-            ("Age now (years)", figures.current_age),
+            shown_distribution("Age at onset (years)", figures.onset_age, figures.onset_counts, n),
+            shown_distribution("Years since onset", figures.duration, figures.duration_counts, n),
+            shown_distribution("Age now (years)", figures.current_age, figures.current_counts, n),
         ],
     }
 
@@ -904,8 +1302,18 @@ def statistics_context(figures: stats.Statistics) -> dict[str, Any]:
 class AuditEntryAdmin(admin.ModelAdmin):
     """The audit trail: stewards read it; nobody adds, changes or deletes an entry."""
 
-    list_display = ("at", "username", "action", "object_ref", "query_display", "detail")
-    list_filter = ("action",)
+    list_display = (
+        "at",
+        "username",
+        "action",
+        "object_ref",
+        "query_display",
+        "detail",
+        "rows",
+        "outcome",
+        "reason",
+    )
+    list_filter = ("action", "outcome")
     search_fields = ("=username", "=object_ref")
     ordering = ("-at", "-id")
     show_full_result_count = False
@@ -926,3 +1334,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description="filter")
     def query_display(self, entry: AuditEntry) -> str:
         return format_html_join(" ", "<code>{}</code>", ((entry.query,),)) if entry.query else "-"
+
+
+from reviewer import followup_admin  # noqa: E402, F401  (registers the follow-ups admin)

@@ -13,6 +13,7 @@ of an even count is the mean of the two middle values.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,8 +22,11 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, QuerySet
 
+from reviewer import disclosure
+from reviewer.filters import NOT_ANSWERED, NOT_ANSWERED_LABEL, Variable
 from screening import scoring, versions
 from screening.instrument import ITEMS, LIMIT_ACTIVITIES, LIMIT_SCALES, codes_of
+from screening.models import DEFINITION_FIELDS
 
 # The smallest group an export of aggregates may show (k-anonymity threshold).
 K_MIN = 5
@@ -44,6 +48,9 @@ ONSET_BANDS = (
 )
 FLAG_CODES = tuple(rule.code for rule in scoring.FLAG_RULES)
 CRITERIA_IDS = scoring.CRITERIA_IDS
+VERDICTS = tuple(v.value for v in scoring.Verdict)
+STATUSES = tuple(s.value for s in scoring.Status)
+COMPONENT_IDS = DEFINITION_FIELDS[1:]
 
 ONSET_BIN_YEARS = 5
 DURATION_BIN_YEARS = 2
@@ -148,6 +155,15 @@ class Statistics:
     onset_age: Distribution
     duration: Distribution
     current_age: Distribution
+    # The working definition as issued: runners per verdict, and per status of each
+    # component (d1-d7).
+    by_verdict: dict[str, int] = field(default_factory=dict)
+    components: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Frequency tables {value: runners} behind the distributions (for the rule on
+    # exact minimum, maximum and quartiles).
+    onset_counts: dict[int, int] = field(default_factory=dict)
+    duration_counts: dict[int, int] = field(default_factory=dict)
+    current_counts: dict[int, int] = field(default_factory=dict)
     # limits[activity][scale] for scale in ("worst", "typical")
     limits: dict[str, dict[str, LimitCell]] = field(default_factory=dict)
 
@@ -160,30 +176,51 @@ GROUPINGS: tuple[tuple[str, ...], ...] = (
     ("limits_worst",),
     ("limits_typical",),
     ("age", "onset_age"),
+    DEFINITION_FIELDS,
 )
 GROUP_COLUMNS = tuple(column for grouping in GROUPINGS for column in grouping)
 
 
-def grouped_counts(queryset: QuerySet) -> list[Counter[tuple[Any, ...]]]:
-    """For each of GROUPINGS, how many rows have each combination of its columns.
+GROUPING_ARGUMENTS = 31
+
+
+def grouped_counts(
+    queryset: QuerySet, groupings: tuple[tuple[str, ...], ...] = GROUPINGS
+) -> list[Counter[tuple[Any, ...]]]:
+    """For each of ``groupings``, how many rows have each combination of its columns.
+
+    A column may be a field or an alias annotated on ``queryset``.
 
     On PostgreSQL one ``GROUP BY GROUPING SETS`` query reads the table once
     (an index-only scan of the covering index from migration 0004); other
     databases run one ``GROUP BY`` per grouping.
     """
     base = queryset.order_by()
-    counts: list[Counter[tuple[Any, ...]]] = [Counter() for _ in GROUPINGS]
-    if connection.vendor != "postgresql":
-        for i, grouping in enumerate(GROUPINGS):
-            rows = base.values_list(*grouping).annotate(k=Count("pk"))
-            for *key, k in rows:
-                counts[i][tuple(key)] += k
+    counts: list[Counter[tuple[Any, ...]]] = [Counter() for _ in groupings]
+    if connection.vendor == "postgresql" and sum(map(len, groupings)) > GROUPING_ARGUMENTS:
+        # PostgreSQL's GROUPING() takes at most 31 arguments: a few passes.
+        done = 0
+        while done < len(groupings):
+            batch: list[tuple[str, ...]] = []
+            while done + len(batch) < len(groupings) and (
+                sum(map(len, batch)) + len(groupings[done + len(batch)]) <= GROUPING_ARGUMENTS
+            ):
+                batch.append(groupings[done + len(batch)])
+            counts[done : done + len(batch)] = grouped_counts(queryset, tuple(batch))
+            done += len(batch)
         return counts
-    inner, params = base.values_list(*GROUP_COLUMNS).query.sql_with_params()
-    names = [f"c{j}" for j in range(len(GROUP_COLUMNS))]
+    if connection.vendor != "postgresql" or len(groupings) == 1:
+        for i, grouping in enumerate(groupings):
+            rows = base.values_list(*grouping).annotate(k=Count("pk")).order_by()
+            for *key, k in rows:
+                counts[i][tuple(_hashable(v) for v in key)] += k
+        return counts
+    columns = tuple(column for grouping in groupings for column in grouping)
+    inner, params = base.values_list(*columns).query.sql_with_params()
+    names = [f"c{j}" for j in range(len(columns))]
     offsets = []
     position = 0
-    for grouping in GROUPINGS:
+    for grouping in groupings:
         offsets.append(range(position, position + len(grouping)))
         position += len(grouping)
     sets = ", ".join("(" + ", ".join(names[j] for j in span) + ")" for span in offsets)
@@ -203,8 +240,13 @@ def grouped_counts(queryset: QuerySet) -> list[Counter[tuple[Any, ...]]]:
         for row in cursor.fetchall():
             *values, grouping_bits, k = row
             i = masks[grouping_bits]
-            counts[i][tuple(values[j] for j in offsets[i])] += k
+            counts[i][tuple(_hashable(values[j]) for j in offsets[i])] += k
     return counts
+
+
+def _hashable(value: Any) -> Any:
+    """A JSON list read back from the database (a multi answer) as a tuple."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _bit_counts(counts: Counter[tuple[Any, ...]], bits: int) -> list[int]:
@@ -224,7 +266,7 @@ def compute(queryset: QuerySet) -> Statistics:
     Every figure is a sum over grouped counts, so the database reads the rows
     once and Python only adds up a few thousand groups.
     """
-    demographics, criteria, flag_masks, worst, typical, ages = grouped_counts(queryset)
+    demographics, criteria, flag_masks, worst, typical, ages, definition = grouped_counts(queryset)
     by_column: dict[str, Counter[str]] = {c: Counter() for c in GROUPINGS[0]}
     for key, k in demographics.items():
         for column, value in zip(GROUPINGS[0], key, strict=True):
@@ -256,6 +298,10 @@ def compute(queryset: QuerySet) -> Statistics:
         }
         for i, activity in enumerate(LIMIT_ACTIVITIES)
     }
+    by_definition: dict[str, Counter[str]] = {c: Counter() for c in DEFINITION_FIELDS}
+    for key, k in definition.items():
+        for column, value in zip(DEFINITION_FIELDS, key, strict=True):
+            by_definition[column][value] += k
     criterion_totals = _bit_counts(criteria, len(CRITERIA_IDS))
     flag_totals = _bit_counts(flag_masks, len(FLAG_CODES))
     return Statistics(
@@ -271,6 +317,14 @@ def compute(queryset: QuerySet) -> Statistics:
         onset_age=Distribution.from_counts(onset, ONSET_BIN_YEARS),
         duration=Distribution.from_counts(duration, DURATION_BIN_YEARS),
         current_age=Distribution.from_counts(current, ONSET_BIN_YEARS),
+        by_verdict={v: by_definition["verdict"][v] for v in VERDICTS},
+        components={
+            cid: {status: by_definition[cid][status] for status in STATUSES}
+            for cid in COMPONENT_IDS
+        },
+        onset_counts=dict(onset),
+        duration_counts=dict(duration),
+        current_counts=dict(current),
         limits=limits,
     )
 
@@ -393,3 +447,216 @@ def fixed_bins(
     counts = dict(histogram)
     labels = (bin_label(start, width) for start in range(low // width * width, high + 1, width))
     return {label: counts.get(label, 0) for label in labels}
+
+
+# --- cross-tabs and comparisons over the closed variables ---------------------------------
+
+
+@dataclass(frozen=True)
+class Tabulated:
+    """Counts of one variable (``rows``) by another (``columns``), every runner in one cell."""
+
+    rows: tuple[tuple[str, str], ...]  # (code, label)
+    columns: tuple[tuple[str, str], ...]
+    counts: list[list[int]]
+
+
+def _categories(variable: Variable, seen: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """The variable's choices, then any other code found (an earlier version's), in order."""
+    known = variable.all_choices
+    codes = {code for code, _ in known}
+    extra = sorted({code for code in seen if code not in codes})
+    return (
+        *known,
+        *((code, NOT_ANSWERED_LABEL if code == NOT_ANSWERED else code) for code in extra),
+    )
+
+
+def crosstab(queryset: QuerySet, rows: Variable, columns: Variable) -> Tabulated:
+    """How many submissions have each pair of values of two single-valued variables.
+
+    One GROUP BY over the two values (each a column, a band of one, or a key of
+    the answers JSON); a missing answer is counted as "Not answered", so that
+    the table adds up to n.
+    """
+    (table,) = crosstabs(queryset, rows, [columns])
+    return table
+
+
+def crosstabs(queryset: QuerySet, rows: Variable, columns: list[Variable]) -> list[Tabulated]:
+    """One cross-tab of ``rows`` by each of ``columns``, all in one pass over the rows."""
+    aliases = {f"_c{i}": column.expression() for i, column in enumerate(columns)}
+    annotated = queryset.annotate(_row=rows.expression(), **aliases)
+    counted = grouped_counts(annotated, tuple(("_row", alias) for alias in aliases))
+    made = []
+    for column_variable, pairs in zip(columns, counted, strict=True):
+        cells: Counter[tuple[str, str]] = Counter()
+        for (row_raw, column_raw), k in pairs.items():
+            cells[(rows.value_of(row_raw)[0], column_variable.value_of(column_raw)[0])] += k
+        row_choices = _categories(rows, (r for r, _ in cells))
+        column_choices = _categories(column_variable, (c for _, c in cells))
+        made.append(
+            Tabulated(
+                rows=row_choices,
+                columns=column_choices,
+                counts=[[cells[(r, c)] for c, _ in column_choices] for r, _ in row_choices],
+            )
+        )
+    return made
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One group's counts for every variable: {key: [(code, label, runners)]}, and n."""
+
+    n: int
+    tables: dict[str, list[tuple[str, str, int]]]
+
+
+def answer_counts(queryset: QuerySet, item_ids: Iterable[str]) -> Counter[tuple[str, str]]:
+    """How many submissions gave each answer (as JSON text) to each of ``item_ids``.
+
+    The answers object is read once per row and taken apart in the database
+    (``jsonb_each`` on PostgreSQL, ``json_each`` on SQLite), rather than once per
+    item; only the items asked for leave it, so free text never does.
+    """
+    wanted = list(item_ids)
+    counts: Counter[tuple[str, str]] = Counter()
+    if not wanted:
+        return counts
+    inner, params = queryset.order_by().values("answers").query.sql_with_params()
+    marks = ", ".join(["%s"] * len(wanted))
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT e.key, e.value::text, COUNT(*) FROM ({inner}) AS f "
+            f"CROSS JOIN LATERAL jsonb_each(f.answers) AS e WHERE e.key IN ({marks}) "
+            "GROUP BY 1, 2"
+        )
+    else:
+        sql = (
+            "SELECT j.key, CASE j.type WHEN 'array' THEN j.value ELSE json_quote(j.value) END, "
+            f"COUNT(*) FROM ({inner}) AS f, json_each(f.answers) AS j WHERE j.key IN ({marks}) "
+            "GROUP BY 1, 2"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *wanted])
+        for key, value, k in cursor.fetchall():
+            counts[(key, value)] += k
+    return counts
+
+
+def profile(queryset: QuerySet, variables: Iterable[Variable]) -> Profile:
+    """Runners per value of each variable (a multi item: runners whose list holds each code).
+
+    Two passes over the rows: one GROUP BY GROUPING SETS over the columns (the
+    definition, triage result, bands, version, sex, side), one over the answers
+    taken apart (:func:`answer_counts`). A runner who left an item out is
+    counted under "Not answered", so a single-valued table adds up to n.
+    """
+    chosen = list(variables)
+    by_column = [v for v in chosen if not v.is_answer]
+    by_answer = [v for v in chosen if v.is_answer]
+    aliases = {v.key: f"_v{i}" for i, v in enumerate(by_column)}
+    annotated = queryset.annotate(**{aliases[v.key]: v.expression() for v in by_column})
+    counted = grouped_counts(annotated, tuple((aliases[v.key],) for v in by_column))
+    n = sum(counted[0].values()) if counted else queryset.count()
+    raw: dict[str, Counter[str]] = {v.key: Counter() for v in chosen}
+    for variable, counts in zip(by_column, counted, strict=True):
+        for (value,), k in counts.items():
+            for code in variable.value_of(value):
+                raw[variable.key][code] += k
+    answered: Counter[str] = Counter()
+    items = {v.column.removeprefix("answers__"): v for v in by_answer}
+    for (item_id, text), k in answer_counts(queryset, items).items():
+        variable = items[item_id]
+        value = json.loads(text)
+        answered[variable.key] += k
+        for code in variable.value_of(value):
+            raw[variable.key][code] += k
+    tables: dict[str, list[tuple[str, str, int]]] = {}
+    for variable in chosen:
+        per_code = raw[variable.key]
+        if variable.is_answer:
+            per_code[NOT_ANSWERED] += n - answered[variable.key]
+        seen = (c for c, k in per_code.items() if k and not (variable.multi and c == NOT_ANSWERED))
+        choices = _categories(variable, seen)
+        rows = [(code, label, per_code[code]) for code, label in choices]
+        if variable.multi:
+            rows.append((NOT_ANSWERED, "Not answered", per_code[NOT_ANSWERED]))
+        tables[variable.key] = rows
+    return Profile(n=n, tables=tables)
+
+
+# --- the one rule (reviewer.disclosure) on every figure ------------------------------------
+
+
+def disclosed(figures: Statistics) -> dict[tuple[str, str], int | None]:
+    """Every count of the statistics page under the one rule, keyed by (table, group).
+
+    The statistics page and its aggregate download read this, so that they show
+    the same numbers: tables that put every runner in one row (a partition of n)
+    are suppressed as such, counts out of n (a criterion, a flag, a limitation
+    answered) as a pair with the rest, the limited among those who answered as a
+    pair with the others who answered, and histograms over every bin the
+    instrument allows with their sparse ends merged first. The triage result
+    follows from the flags, so with any triage count hidden every non-zero flag
+    count is hidden too. ``None`` is a hidden count.
+    """
+    n = figures.n
+    shown: dict[tuple[str, str], int | None] = {
+        ("all", "submissions"): disclosure.suppress_counts([n])[0]
+    }
+
+    def partition(table: str, counts: Mapping[str, int]) -> None:
+        for key, value in zip(
+            counts, disclosure.suppress_counts(list(counts.values())), strict=True
+        ):
+            shown[(table, key)] = value
+
+    partition("verdict", figures.by_verdict)
+    for cid, statuses in figures.components.items():
+        partition(cid, statuses)
+    partition("category", figures.by_category)
+    partition("pattern", figures.by_pattern)
+    partition("side", figures.by_side)
+    partition("sex", figures.by_sex)
+    partition("onset_band", figures.by_onset_band)
+    partition("instrument_version", figures.by_instrument_version)
+    categories_hidden = any(
+        value is None for (table, _), value in shown.items() if table == "category"
+    )
+    for key, value in figures.criteria_supported.items():
+        shown[("criterion_supported", key)] = disclosure.suppress_subset(value, n)
+    for key, value in figures.flags.items():
+        flag = disclosure.suppress_subset(value, n)
+        shown[("flag", key)] = None if categories_hidden and value else flag
+    for table, counts, (low, high), width in (
+        ("onset_age", figures.onset_counts, ONSET_AGE_RANGE, ONSET_BIN_YEARS),
+        ("duration_years", figures.duration_counts, DURATION_RANGE, DURATION_BIN_YEARS),
+    ):
+        bins = disclosure.fixed_bins(counts, low, high, width)
+        for label, value in disclosure.protected_histogram(bins):
+            shown[(table, label)] = value
+    for activity, scales in figures.limits.items():
+        for scale, cell in scales.items():
+            answered = disclosure.suppress_subset(cell.answered, n)
+            limited = (
+                None
+                if answered is None and cell.limited
+                else disclosure.suppress_subset(cell.limited, cell.answered)
+            )
+            shown[("limited", f"{scale}_{activity}")] = limited
+            shown[("answered", f"{scale}_{activity}")] = answered
+    return shown
+
+
+def disclosed_rows(figures: Statistics) -> list[tuple[str, str, str]]:
+    """(table, group, count) rows of an aggregate download: the statistics page's numbers.
+
+    For the aggregate CSV (``reviewer.exports.aggregate_csv``): the same figures,
+    under the same rule, as the page shows; a hidden count reads "suppressed".
+    """
+    return [
+        (table, group, disclosure.shown(value))
+        for (table, group), value in disclosed(figures).items()
+    ]

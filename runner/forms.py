@@ -19,13 +19,14 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Fieldset, Layout, LayoutObject
+from crispy_forms.layout import Div, Field, Layout, LayoutObject
 from crispy_forms.utils import TEMPLATE_PACK, render_field
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.template import Context
-from django.utils.html import conditional_escape, format_html
+from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,7 @@ from screening.instrument import (
     EXCLUSIVE_CODES,
     ITEMS,
     LIMIT_ACTIVITIES,
+    TESTS,
     TEXT_MAX_LENGTH,
     AnswersInvalid,
     ErrorCode,
@@ -43,6 +45,11 @@ from screening.instrument import (
     Kind,
     validate,
 )
+
+# A list of at least COLUMN_MIN answers, none longer than COLUMN_LABEL characters,
+# is laid out in two columns on a phone (a column holds about 17 a line).
+COLUMN_LABEL = 52
+COLUMN_MIN = 3
 
 # Our own field templates for a question (why: ``Question``).
 CHOICES_TEMPLATE = "runner/crispy/choices.html"
@@ -225,12 +232,14 @@ class Question(Field):
         template: str,
         legend: Any = "",
         inline: bool = False,
+        columns: bool = False,
         condition_hint: Any = "",
     ):
         super().__init__(name, template=template)
         self.name = name
         self.legend = legend
         self.inline = inline
+        self.columns = columns
         self.condition_hint = condition_hint
 
     def render(
@@ -263,6 +272,7 @@ class Question(Field):
             "options_html": _options_html(bound, required=required) if attrs is None else "",
             "legend": self.legend or bound.label,
             "inline": self.inline,
+            "columns": self.columns,
             "condition_hint": self.condition_hint,
             "describedby": described,
         }
@@ -352,6 +362,13 @@ class StepForm(forms.Form):
         group = field.widget.use_fieldset
         if inline is None:
             inline = group and field.widget.input_type == "radio" and len(field.choices) <= 3
+        # Short answers go in two columns where two fit; long ones one a line.
+        labels = [str(label) for _code, label in field.choices] if group else []
+        columns = (
+            not inline
+            and len(labels) >= COLUMN_MIN
+            and all(len(label) <= COLUMN_LABEL for label in labels)
+        )
         shown_when = self.shown_when(name)
         return Div(
             Question(
@@ -359,6 +376,7 @@ class StepForm(forms.Form):
                 template=CHOICES_TEMPLATE if group else INPUT_TEMPLATE,
                 legend=legend,
                 inline=inline,
+                columns=columns,
                 condition_hint=questions.CONDITION_HINTS.get(name, ""),
             ),
             css_id=f"field-{name}",
@@ -494,29 +512,129 @@ class AboutForm(StepForm):
             )
 
 
+class LimitRow(LayoutObject):
+    """One activity of the limits grid: both scales side by side, a drop-down each.
+
+    Two groups of four radios per activity made the grid 18 questions and about
+    3,600 px on a phone; a fieldset per activity with two labelled selects keeps
+    it to nine short rows, as a plain form that needs no script.
+    """
+
+    template = "runner/crispy/limit_row.html"
+
+    def __init__(self, activity: str):
+        self.activity = activity
+        self.fields = [f"{scale}_{activity}" for scale in questions.SCALE_SHORT_TITLES]
+
+    def render(
+        self,
+        form: forms.BaseForm,
+        context: Context,
+        template_pack: str = TEMPLATE_PACK,
+        **kwargs: Any,
+    ) -> SafeString:
+        cells = []
+        for scale in questions.SCALE_SHORT_TITLES:
+            bound = form[f"{scale}_{self.activity}"]
+            described = f"{bound.name}-error" if bound.errors else ""
+            attrs = {"class": _classes("form-select", "is-invalid" if bound.errors else "")}
+            if described:
+                attrs["aria-describedby"] = described
+            cells.append(
+                {
+                    "field": bound,
+                    "short": questions.SCALE_SHORT_TITLES[scale],
+                    "scale": questions.SCALE_TITLES[scale],
+                    "widget": bound.as_widget(attrs=attrs),
+                }
+            )
+        return render_to_string(
+            self.template,
+            {
+                "title": questions.ACTIVITY_TITLES[self.activity],
+                "activity": self.activity,
+                "cells": cells,
+                "has_error": any(cell["field"].errors for cell in cells),
+            },
+        )
+
+
+def grid_field(item: Item) -> forms.ChoiceField:
+    """A drop-down for an optional item asked in a grid (the limits, the tests done),
+    whose first entry leaves it unanswered."""
+    assert not item.required and item.kind is Kind.ENUM
+    return forms.ChoiceField(
+        label=questions.label(item.id),
+        choices=[("", _("Not answered")), *questions.choices(item.id)],
+        required=False,
+        widget=forms.Select,
+    )
+
+
+class SelectRows(LayoutObject):
+    """Several optional questions with the same answers, one short row each: a
+    label and a drop-down (the tests done so far: six groups of four radios were
+    over 1,100 px of a phone screen)."""
+
+    template = "runner/crispy/select_rows.html"
+
+    def __init__(self, *fields: str, legend: Any, hint: Any = ""):
+        self.fields = list(fields)
+        self.legend = legend
+        self.hint = hint
+
+    def render(
+        self,
+        form: forms.BaseForm,
+        context: Context,
+        template_pack: str = TEMPLATE_PACK,
+        **kwargs: Any,
+    ) -> SafeString:
+        rows = []
+        for name in self.fields:
+            bound = form[name]
+            attrs = {"class": _classes("form-select", "is-invalid" if bound.errors else "")}
+            if bound.errors:
+                attrs["aria-describedby"] = f"{name}-error"
+            rows.append({"field": bound, "widget": bound.as_widget(attrs=attrs)})
+        return render_to_string(
+            self.template, {"legend": self.legend, "hint": self.hint, "rows": rows}
+        )
+
+
 class LimitGridForm(StepForm):
-    """The limits step laid out as a grid: one fieldset per activity, a row per scale."""
+    """The limits step laid out as a grid: one row per activity, both scales side by side."""
 
     def layout_objects(self) -> list[LayoutObject]:
-        return [
-            Fieldset(
-                # crispy reads a legend as template source: escape our words first.
-                conditional_escape(questions.ACTIVITY_TITLES[activity]),
-                *(
-                    self.question(
-                        f"{scale}_{activity}", legend=questions.SCALE_TITLES[scale], inline=True
-                    )
-                    for scale in questions.SCALE_TITLES
-                ),
-                css_class="limit-group mb-4",
-            )
-            for activity in LIMIT_ACTIVITIES
-        ]
+        return [LimitRow(activity) for activity in LIMIT_ACTIVITIES]
+
+
+class CareForm(StepForm):
+    """The care step, with the tests done so far as one block of short rows."""
+
+    def layout_objects(self) -> list[LayoutObject]:
+        objects: list[LayoutObject] = []
+        for name in self.fields:
+            if name not in TESTS:
+                objects.append(self.question(name))
+            elif name == TESTS[0]:
+                objects.append(
+                    SelectRows(*TESTS, legend=questions.TESTS_LEGEND, hint=questions.TESTS_HINT)
+                )
+        return objects
+
+
+# The steps whose items are asked with a drop-down each (see grid_field).
+SELECT_ITEMS = {"limits": frozenset(STEP_BY_ID["limits"].item_ids), "care": frozenset(TESTS)}
 
 
 def _step_form(step_id: str, base: type[StepForm] = StepForm) -> type[StepForm]:
     """A form asking each item of a step with its own field, in instrument order."""
-    fields = {item_id: field_for(ITEMS[item_id]) for item_id in STEP_BY_ID[step_id].item_ids}
+    selects = SELECT_ITEMS.get(step_id, frozenset())
+    fields = {
+        item_id: (grid_field if item_id in selects else field_for)(ITEMS[item_id])
+        for item_id in STEP_BY_ID[step_id].item_ids
+    }
     name = f"{step_id.title()}Form"
     return type(name, (base,), {"step_id": step_id, **fields})
 
@@ -524,7 +642,7 @@ def _step_form(step_id: str, base: type[StepForm] = StepForm) -> type[StepForm]:
 FORMS: dict[str, type[StepForm]] = {
     step_id: AboutForm
     if step_id == "about"
-    else _step_form(step_id, LimitGridForm if step_id == "limits" else StepForm)
+    else _step_form(step_id, {"limits": LimitGridForm, "care": CareForm}.get(step_id, StepForm))
     for step_id in STEP_BY_ID
 }
 

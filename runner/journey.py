@@ -41,11 +41,34 @@ class Step:
     skippable: bool = False
 
 
+# The optional steps at the end of the journey (the limitation grid, the runner's
+# own words): one "Skip" at the top of the first skips the rest too, so that a
+# runner who wants to finish goes straight to the check page.
+OPTIONAL_STEP_IDS = ("limits", "narrative")
+
+
+# Items asked on another step than their section's, so that no step is more than
+# three phone screens tall (issue 17): the care step was the longest by far, so
+# what has been done and what has happened since the problem began (operations
+# and injections, later injuries) is asked with how it has changed; the care
+# step keeps the examinations, the tests and what clinicians said.
+ASKED_ON: dict[str, str] = {"procedures": "course", "secondary_injuries": "course"}
+
+
 def _steps() -> tuple[Step, ...]:
     steps = [Step("safety", URGENT_ITEM_IDS)]
     for section in SECTIONS:
-        item_ids = tuple(i.id for i in section.items if i.id not in URGENT_ITEM_IDS)
-        steps.append(Step(section.id, item_ids, skippable=section.id == "limits"))
+        item_ids = tuple(
+            i.id
+            for i in section.items
+            if i.id not in URGENT_ITEM_IDS and ASKED_ON.get(i.id, section.id) == section.id
+        )
+        item_ids += tuple(
+            i.id for s in SECTIONS for i in s.items if ASKED_ON.get(i.id) == section.id
+        )
+        skippable = section.id in OPTIONAL_STEP_IDS
+        assert not skippable or not any(i.required for i in section.items)
+        steps.append(Step(section.id, item_ids, skippable=skippable))
     return tuple(steps)
 
 
@@ -68,6 +91,25 @@ def previous_step(step_id: str) -> str | None:
 def following_step(step_id: str) -> str | None:
     index = STEP_IDS.index(step_id) + 1
     return STEP_IDS[index] if index < len(STEP_IDS) else None
+
+
+def skipped_with(step_id: str, completed: list[str]) -> tuple[str, ...]:
+    """The steps a "Skip" on ``step_id`` skips: it, and the skippable steps right
+    after it that are not saved yet.
+
+    >>> skipped_with("limits", ["safety", "about"])
+    ('limits', 'narrative')
+    >>> skipped_with("limits", ["narrative"])
+    ('limits',)
+    >>> skipped_with("narrative", [])
+    ('narrative',)
+    """
+    skipped = [step_id]
+    for following in STEP_IDS[STEP_IDS.index(step_id) + 1 :]:
+        if not STEP_BY_ID[following].skippable or following in completed:
+            break
+        skipped.append(following)
+    return tuple(skipped)
 
 
 def first_open_step(completed: list[str]) -> str | None:

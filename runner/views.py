@@ -8,6 +8,7 @@ runner's own signed cookie, never in a URL, so it stays out of access logs.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import secrets
 from collections.abc import Callable
@@ -29,10 +30,17 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.logging import route_of
-from runner import journey
+from report.tasks import render_when_first_shown
+from runner import followup_views, journey
 from runner.forms import FORMS, ConsentForm, OptionalCodeForm, ResumeForm, StepForm
 from screening import access, questions, versions
-from screening.instrument import INSTRUMENT_VERSION, ITEMS, URGENT_ITEM_IDS, Kind
+from screening.instrument import (
+    INSTRUMENT_VERSION,
+    ITEMS,
+    LIMIT_ACTIVITIES,
+    URGENT_ITEM_IDS,
+    Kind,
+)
 from screening.models import Draft, Submission
 from screening.scoring import (
     COMPONENT_TITLES,
@@ -292,6 +300,11 @@ def _render_step(
         else (_step_url(previous) if previous else reverse("home")),
         "to_review": to_review,
         "may_skip": _may_skip(step_id, saved),
+        # The skip skips the optional steps after this one too, unless the runner
+        # came from the check page (they are saved then, and stay as they are).
+        "skips_the_rest": not to_review
+        and len(_skipped_with(step_id, [], saved)) > 1
+        and _may_skip(step_id, saved),
         "code": _shown_code(request),
         "screening_mark": _screening_mark(request) if mark is None else mark,
     }
@@ -302,6 +315,13 @@ def _may_skip(step_id: str, saved: dict[str, Any]) -> bool:
     """Skipping clears a step: offered only while nothing of it is saved."""
     step = journey.STEP_BY_ID[step_id]
     return step.skippable and not any(item_id in saved for item_id in step.item_ids)
+
+
+def _skipped_with(step_id: str, completed: list[str], saved: dict[str, Any]) -> tuple[str, ...]:
+    """The steps a skip on ``step_id`` saves empty: it, and the optional steps after
+    it that are neither saved nor hold answers (journey.skipped_with)."""
+    following = journey.skipped_with(step_id, completed)[1:]
+    return (step_id, *itertools.takewhile(lambda s: _may_skip(s, saved), following))
 
 
 def urgent_first_when_down(
@@ -379,7 +399,8 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
 
     # A skip from a page that offered it; a tab opened before answers were saved
     # here saves what it shows instead of clearing them.
-    if request.POST.get("action") == "skip" and _may_skip(step_id, saved):
+    skipping = request.POST.get("action") == "skip" and _may_skip(step_id, saved)
+    if skipping:
         step_answers: dict[str, Any] = {}
     else:
         form = form_class(request.POST, saved=saved)
@@ -405,7 +426,11 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
                 response["Retry-After"] = refused["Retry-After"]
             return response
         assert draft is not None and new_code is not None
-    if journey.save_step(draft, step_id, step_answers) is None:
+    # A skip also skips the optional steps right after it that hold nothing yet.
+    skipped = _skipped_with(step_id, completed, saved) if skipping else (step_id,)
+    for saved_step in skipped:
+        if journey.save_step(draft, saved_step, step_answers if saved_step == step_id else {}):
+            continue
         # Submitted or deleted in another tab since this request read it.
         if _submission(request) is not None:
             return _not_saved(request, step_id, ALREADY_SENT, to_review=to_review)
@@ -413,7 +438,7 @@ def step(request: HttpRequest, step_id: str) -> HttpResponse:
     if new_items:
         # Said once: the draft is stored at the current version from this save on.
         messages.info(request, questions.new_questions_notice(new_items))
-    response = HttpResponseRedirect(_after_step(draft, step_id, to_review=to_review))
+    response = HttpResponseRedirect(_after_step(draft, skipped[-1], to_review=to_review))
     if new_code:
         _remember_first_page(response, request, new_code)
         return link(response, new_code)
@@ -625,34 +650,75 @@ def _change_url(step_id: str, item_id: str) -> str:
 
 
 def review_sections(answers: dict[str, Any], *, with_links: bool) -> list[dict[str, Any]]:
-    """Every shown question with its answer, grouped by step."""
+    """Every step's answers, for the check page: the answered questions one row
+    each, the unanswered ones of a step counted in one line with a Change link to
+    the first of them, and the limits grid as a small table (an activity a row).
+    """
     sections = []
     for step_ in journey.STEPS:
-        rows = []
+        rows, unanswered = [], []
         for item_id in step_.item_ids:
             if not ITEMS[item_id].is_shown(answers):
+                continue
+            if item_id not in answers:
+                unanswered.append(item_id)
                 continue
             rows.append(
                 {
                     "id": item_id,
-                    "label": questions.label(item_id),
+                    "label": questions.short_label(item_id),
                     "answer": questions.answer_text(item_id, answers.get(item_id)),
-                    "answered": item_id in answers,
                     "text": ITEMS[item_id].kind is Kind.TEXT,
                     "change_url": _change_url(step_.id, item_id) if with_links else "",
                 }
             )
-        skipped = step_.skippable and not any(row["answered"] for row in rows)
-        sections.append(
+        section: dict[str, Any] = {
+            "id": step_.id,
+            "title": questions.STEP_TITLES[step_.id],
+            "rows": rows,
+            "skipped": step_.skippable and not rows,
+            "unanswered": len(unanswered),
+            "unanswered_url": _change_url(step_.id, unanswered[0])
+            if with_links and unanswered
+            else "",
+            "change_url": _step_url(step_.id, to_review=True) if with_links else "",
+        }
+        if step_.id == "limits":
+            section.update(_grid_summary(answers, with_links=with_links))
+        sections.append(section)
+    return sections
+
+
+def _grid_summary(answers: dict[str, Any], *, with_links: bool) -> dict[str, Any]:
+    """The limits grid on the check page: one row per activity answered, and the
+    activities left blank counted (rows then holds nothing: the table shows them)."""
+    scales = tuple(questions.SCALE_SHORT_TITLES)
+    grid, blank = [], []
+    for activity in LIMIT_ACTIVITIES:
+        ids = [f"{scale}_{activity}" for scale in scales]
+        if not any(item_id in answers for item_id in ids):
+            blank.append(ids[0])
+            continue
+        grid.append(
             {
-                "id": step_.id,
-                "title": questions.STEP_TITLES[step_.id],
-                "rows": [] if skipped else rows,
-                "skipped": skipped,
-                "change_url": _step_url(step_.id, to_review=True) if with_links else "",
+                "title": questions.ACTIVITY_TITLES[activity],
+                "cells": [
+                    {
+                        "answer": questions.code_label(i, answers[i]) if i in answers else "",
+                        "answered": i in answers,
+                    }
+                    for i in ids
+                ],
             }
         )
-    return sections
+    return {
+        "rows": [],
+        "skipped": not grid,
+        "grid": grid,
+        "scales": [questions.SCALE_SHORT_TITLES[s] for s in scales],
+        "unanswered_activities": len(blank),
+        "unanswered_url": _change_url("limits", blank[0]) if with_links and blank else "",
+    }
 
 
 @shows_only
@@ -676,6 +742,13 @@ def review(request: HttpRequest) -> HttpResponse:
             for item_id in item_ids
         ],
         "code": _shown_code(request),
+        # GOV.UK's "Now send your answers": the consent is asked at the foot of
+        # this page (posted to the consent page, which shows itself only when
+        # something is wrong), so sending takes no extra page.
+        "form": ConsentForm(keep_years=_keep_years()),
+        "keep_days": access.KEEP_DAYS,
+        "consent_version": journey.CONSENT_VERSION,
+        "screening_mark": _screening_mark(request),
     }
     return render(request, "runner/review.html", context)
 
@@ -713,6 +786,59 @@ def consent(request: HttpRequest) -> HttpResponse:
     return render(request, "runner/consent.html", context, status=status)
 
 
+# Words that make what a flag asks for a test (or an examination) rather than a
+# next step (a referral, an opinion, something to tell): the result page lists
+# the two apart, so that "movement neurologist" is never called a test.
+TEST_WORDS = (
+    "test",
+    "mri",
+    "study",
+    "emg",
+    "index",
+    "duplex",
+    "arthrogram",
+    "injection",
+    "examination",
+)
+
+
+def is_test(asked: str) -> bool:
+    """Whether a flag's request is a test rather than a next step.
+
+    >>> is_test("lumbar spine MRI"), is_test("movement neurologist")
+    (True, False)
+    """
+    words = asked.lower()
+    return any(word in words for word in TEST_WORDS)
+
+
+def asked_once(flags: list[Any]) -> dict[str, list[str]]:
+    """What the flags ask for, each once, as {"next_steps": [...], "tests": [...]}.
+
+    Requests that differ only by a note in brackets are one request, named
+    without the note (the flags' reasons say why each asks for it):
+
+    >>> class F:
+    ...     def __init__(self, *tests): self.tests = tests
+    >>> asked_once([F("movement neurologist (classic)", "lumbar spine MRI"),
+    ...             F("movement neurologist"), F("lumbar spine MRI (disc herniation)")])
+    {'next_steps': ['movement neurologist'], 'tests': ['lumbar spine MRI']}
+    """
+    variants: dict[str, list[str]] = {}
+    for flag in flags:
+        for asked in flag.tests:
+            text = _(asked)
+            base = text.split(" (")[0].strip()
+            variants.setdefault(base.casefold(), [])
+            if text not in variants[base.casefold()]:
+                variants[base.casefold()].append(text)
+    listed: dict[str, list[str]] = {"next_steps": [], "tests": []}
+    for texts in variants.values():
+        shown = texts[0] if len(texts) == 1 else texts[0].split(" (")[0].strip()
+        listed["tests" if is_test(shown) else "next_steps"].append(shown)
+    return listed
+
+
 def result_context(result: Result) -> dict[str, Any]:
     """What the result page shows, every text read off the Result and translated."""
     explanations = result.explanations()
@@ -737,6 +863,8 @@ def result_context(result: Result) -> dict[str, Any]:
             }
             for severity, flags in result.flags_by_severity()
         ],
+        # Each test or next step once, whichever flags ask for it.
+        "asked": asked_once(list(result.flags)),
         "criteria": [
             {
                 "id": cid,
@@ -781,7 +909,10 @@ def result(request: HttpRequest) -> HttpResponse:
         in versions.instrument_for(submission.instrument_version).ITEMS,
         "gait_video": submission.answers.get("gait_video"),
         "gait_video_advice": questions.GAIT_VIDEO_ADVICE,
+        **followup_views.offer(submission),
     }
+    # So that the download a moment later is served from the stored PDF (report.tasks).
+    render_when_first_shown(submission)
     return render(request, "runner/result.html", context)
 
 

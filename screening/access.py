@@ -13,11 +13,15 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.db.models import Q
 
 from screening.models import Draft, Submission, today
 
 # Drafts, and submissions the runner did not share, live this long after the last save.
 KEEP_DAYS = 30
+# A runner who wants to come back with follow-ups asks to keep the result this
+# long after the screening, or after their latest follow-up.
+FOLLOW_UP_KEEP_DAYS = 365
 
 
 def hash_code(code: str) -> str:
@@ -40,6 +44,20 @@ def live_draft(code_hash: str) -> Draft | None:
 
 
 def live_submission(code_hash: str) -> Submission | None:
-    """The result a code opens: for KEEP_DAYS from the day it was sent, as the pages
-    promise, whether or not purge_expired has run since."""
-    return Submission.objects.filter(code_hash=code_hash, created_on__gte=expiry_cutoff()).first()
+    """The result a code opens: for KEEP_DAYS from the day it was sent, or until the
+    day the runner asked to keep it for follow-ups, as the pages promise, whether or
+    not purge_expired has run since."""
+    return (
+        Submission.objects.filter(code_hash=code_hash)
+        .filter(Q(created_on__gte=expiry_cutoff()) | Q(keep_until__gte=today()))
+        .first()
+    )
+
+
+def keep_for_follow_ups(submission: Submission) -> datetime.date:
+    """Keep a result (and its code) for FOLLOW_UP_KEEP_DAYS from today: the runner
+    asked to, or has just sent a follow-up. Returns the new last day."""
+    until = today() + datetime.timedelta(days=FOLLOW_UP_KEEP_DAYS)
+    Submission.objects.filter(pk=submission.pk).update(keep_until=until)
+    submission.keep_until = until
+    return until

@@ -34,8 +34,12 @@ def record(
     object_ref: str = "",
     query: str | None = None,
     detail: str = "",
+    **outcome: Any,
 ) -> AuditEntry:
-    """Write one audit entry for the signed-in staff member making ``request``."""
+    """Write one audit entry for the signed-in staff member making ``request``.
+
+    ``outcome`` takes the entry's ``rows``, ``outcome`` and ``reason``.
+    """
     user = request.user
     return AuditEntry.objects.create(
         user=user if user.is_authenticated else None,
@@ -44,7 +48,24 @@ def record(
         object_ref=object_ref,
         query=filter_string(request) if query is None else query,
         detail=detail[:200],
+        **outcome,
     )
+
+
+# Who the trail names for what was run with manage.py (from a shell or cron).
+COMMAND_LINE = "command line"
+
+
+def record_command(action: str, *, query: str = "", detail: str = "", **outcome: Any) -> AuditEntry:
+    """Write one audit entry for a management command (no signed-in user)."""
+    return AuditEntry.objects.create(
+        user=None, username=COMMAND_LINE, action=action, query=query, detail=detail[:200], **outcome
+    )
+
+
+def finish(entry: AuditEntry, rows: int, outcome: str) -> None:
+    """Close an entry written when a streamed action started: its rows and how it ended."""
+    AuditEntry.objects.filter(pk=entry.pk).update(rows=rows, outcome=outcome)
 
 
 class PrivateAxesHandler(AxesDatabaseHandler):

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from screening import versions
+from screening import followup, followup_questions, versions
 from screening.instrument import (
     EXCLUSIVE_CODES,
     INSTRUMENT_ID,
@@ -984,3 +984,82 @@ def bundle_for_submissions(
             )
         )
     return collection(entries)
+
+
+# --- the follow-up (followup.md) ------------------------------------------------------
+
+FOLLOWUP_QUESTIONNAIRE_URL = f"{CANONICAL_BASE}/Questionnaire/llc-followup"
+FOLLOWUP_ANSWER_SYSTEM = f"{CANONICAL_BASE}/CodeSystem/llc-followup-answers"
+# R4's QuestionnaireResponse.partOf admits only Observation and Procedure, so the
+# link to the screening's response is this extension (a Reference to it).
+FOLLOW_UP_OF_EXTENSION = f"{CANONICAL_BASE}/StructureDefinition/follow-up-of"
+
+
+def followup_response(
+    answers: Mapping[str, Any],
+    authored: datetime.date,
+    *,
+    resource_id: str,
+    screening_response_id: str,
+) -> dict[str, Any]:
+    """A follow-up's answers as a ``QuestionnaireResponse`` of the follow-up Questionnaire
+    (``llc-followup|1``), linked to the screening's response by its id.
+
+    The urgent and grid items keep the screening's codes (the screening's answer
+    system); the follow-up's own items are coded in the follow-up's system.
+    """
+    groups = []
+    for section in followup.SECTIONS:
+        entries = []
+        for item in section.items:
+            value = answers.get(item.id)
+            if value in (None, "", []):
+                continue
+            own = item.id in followup_questions.LABELS
+            if item.kind in (Kind.ENUM, Kind.MULTI):
+                codes = value if item.kind == Kind.MULTI else [value]
+                answer = [
+                    {
+                        "valueCoding": {
+                            "system": FOLLOWUP_ANSWER_SYSTEM,
+                            "code": code,
+                            "display": str(followup_questions.code_label(item.id, code)),
+                        }
+                        if own
+                        else answer_coding(item.id, code)
+                    }
+                    for code in codes
+                ]
+            else:
+                answer = [{"valueString": value}]
+            entries.append(
+                {
+                    "linkId": item.id,
+                    "text": str(followup_questions.label(item.id)),
+                    "answer": answer,
+                }
+            )
+        if entries:
+            groups.append(
+                {
+                    "linkId": f"step-{section.id}",
+                    "text": str(followup_questions.STEP_TITLES[section.id]),
+                    "item": entries,
+                }
+            )
+    response: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "id": resource_id,
+        "extension": [
+            {
+                "url": FOLLOW_UP_OF_EXTENSION,
+                "valueReference": {"reference": f"QuestionnaireResponse/{screening_response_id}"},
+            }
+        ],
+        "questionnaire": f"{FOLLOWUP_QUESTIONNAIRE_URL}|{followup.INSTRUMENT_VERSION}",
+        "status": "completed",
+        "authored": authored.isoformat(),
+    }
+    if groups:
+        response["item"] = groups
+    return response

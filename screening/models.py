@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from screening import scoring, versions
+from screening import followup, scoring, versions
 from screening.instrument import INSTRUMENT_VERSION, LIMIT_ACTIVITIES
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type.
@@ -142,6 +142,10 @@ class Submission(models.Model):
     share_for_research = models.BooleanField(default=False, db_index=True)
     consent_version = models.CharField(max_length=16, blank=True)
     consent_on = models.DateField(null=True, blank=True)
+    # A runner who wants to come back and say what happened since (followup.md)
+    # asks to keep the result longer than the 30 days; until this day the code
+    # keeps opening it (screening.access), and retention keeps it.
+    keep_until = models.DateField(null=True, blank=True)
     # Copied from the answers and the result by fields_from, so that the
     # reviewer's statistics read small columns instead of every answers object.
     age = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -220,6 +224,65 @@ class Submission(models.Model):
     def result(self) -> scoring.Result:
         """The result as it was issued, whatever the rules are now."""
         return scoring.Result.from_dict(self.issued_result)
+
+
+class FollowUp(models.Model):
+    """What a runner said had happened since a screening (followup.md), with its result.
+
+    Belongs to one submission and goes with it (a deletion by code deletes the
+    screening and all its follow-ups). Its own day (the day only), its number
+    (1, 2, ...) and its own research consent, asked again each time.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="followups")
+    number = models.PositiveSmallIntegerField()
+    created_on = models.DateField(default=today, db_index=True)
+    answers = models.JSONField()
+    instrument_version = models.CharField(max_length=8)
+    scoring_version = models.CharField(max_length=16)
+    # The result as issued (followup.FollowUpResult.to_dict()); never re-scored.
+    issued_result = models.JSONField()
+    course = models.CharField(max_length=16, db_index=True)
+    outcome = models.CharField(max_length=24, db_index=True)
+    share_for_research = models.BooleanField(default=False, db_index=True)
+    consent_version = models.CharField(max_length=16, blank=True)
+    consent_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "number"], name="followup_number"),
+        ]
+        ordering = ["submission", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.submission.reference} follow-up {self.number}"
+
+    @classmethod
+    def fields_from(cls, answers: dict[str, Any], submission: Submission) -> dict[str, Any]:
+        """The stored fields for clean follow-up answers, scored against the screening
+        as issued (its answers and stored result)."""
+        result = followup.score(answers, submission.answers, submission.issued_result)
+        issued = result.to_dict()
+        return {
+            "answers": answers,
+            "instrument_version": issued["instrument_version"],
+            "scoring_version": issued["scoring_version"],
+            "issued_result": issued,
+            "course": result.course,
+            "outcome": result.outcome["code"],
+        }
+
+
+class FollowUpDraft(models.Model):
+    """A follow-up in progress: one per screening, reached through the screening's code."""
+
+    submission = models.OneToOneField(
+        Submission, on_delete=models.CASCADE, related_name="followup_draft"
+    )
+    answers = models.JSONField(default=dict)
+    completed_steps = models.JSONField(default=list)
+    # Indexed: purge_expired deletes drafts by the day they were last saved.
+    updated_on = models.DateField(default=today, db_index=True)
 
 
 # A rendered PDF is kept until the end of the day after it was made (dates to the day).
@@ -304,6 +367,12 @@ class AuditEntry(models.Model):
         DELETE = "delete", "deleted a submission"
         PURGE = "purge", "ran retention"
 
+    class Outcome(models.TextChoices):
+        STARTED = "started", "started"
+        COMPLETE = "complete", "complete"
+        INTERRUPTED = "interrupted", "cut off before the end"
+        FAILED = "failed", "failed"
+
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -314,6 +383,12 @@ class AuditEntry(models.Model):
     object_ref = models.CharField("reference", max_length=64, blank=True)
     query = models.TextField("filter", blank=True)
     detail = models.CharField(max_length=200, blank=True)
+    # Exports and retention: how many rows left (or were deleted), and whether the
+    # action ran to its end; a stream cut off or failing says so here.
+    rows = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
+    # Why a data steward took a pseudonymous export, as they typed it.
+    reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         verbose_name = "audit entry"
@@ -321,6 +396,7 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
         permissions = [
             ("export_free_text", "Can export the runners' free text"),
+            ("export_pseudonymous", "Can export pseudonymous rows (reference, day, exact figures)"),
             ("run_retention", "Can run the retention purge"),
         ]
 

@@ -107,6 +107,11 @@ SCALE_TITLES: dict[str, StrLike] = {
     "worst": _("When it was at its worst"),
     "typical": _("On an average day"),
 }
+# The grid's column heads on a phone, where both scales sit side by side.
+SCALE_SHORT_TITLES: dict[str, StrLike] = {
+    "typical": _("Average day"),
+    "worst": _("At its worst"),
+}
 
 TEST_TITLES: dict[str, StrLike] = {
     "test_mri_spine": _("MRI scan of the lower back"),
@@ -116,6 +121,10 @@ TEST_TITLES: dict[str, StrLike] = {
     "test_compartment_pressure": _("Pressure test of the leg muscles (compartment test)"),
     "test_blood": _("Blood tests"),
 }
+
+# The care step asks the tests as one block, a row each.
+TESTS_LEGEND = _("Which tests have you had for this problem?")
+TESTS_HINT = _("For each test, choose whether it was done and what it showed.")
 
 LABELS: dict[str, StrLike] = {
     # safety
@@ -223,6 +232,69 @@ LABELS: dict[str, StrLike] = {
     "what_helped": _("What has helped, and what has not?"),
 }
 
+# The question as a key of the check page's summary list (GOV.UK: short keys, so
+# that key, answer and "Change" share a line on a phone). The full question is
+# asked on the step and printed in the PDF.
+SHORT_LABELS: dict[str, StrLike] = {
+    "bladder_bowel_saddle": _("New bladder or bowel trouble, or numbness around the groin"),
+    "sudden_weakness": _("New weakness that came on suddenly"),
+    "acute_limb": _("Severe leg pain after exercise, swollen calf or cold foot"),
+    "age": _("Age"),
+    "sex": _("Sex"),
+    "running_years": _("Years of running before it began"),
+    "weekly_km": _("Weekly distance before it began"),
+    "level": _("Level"),
+    "onset_age": _("Age when it began"),
+    "side": _("Leg affected"),
+    "onset_activity": _("Doing when first noticed"),
+    "sensations": _("What you feel"),
+    "coordination_loss": _("The leg stops doing what you want"),
+    "context": _("When it happens"),
+    "relief_on_stopping": _("Fades when you stop"),
+    "regions": _("Where you feel it"),
+    "first_region": _("Where it started"),
+    "gait_signs": _("What you or others notice"),
+    "muscles_pull": _("Muscles pull or cramp"),
+    "numbness": _("Numbness"),
+    "tingling": _("Tingling"),
+    "burning": _("Burning"),
+    "shooting_pain": _("Shooting pain"),
+    "localized_pain": _("Sharp pain in one spot"),
+    "pain_level": _("Pain while running (0 to 10)"),
+    "pain_before": _("Pain began before the problem"),
+    "weakness_daily": _("Weak in daily life or the gym"),
+    "back_pain_radiating": _("Low back pain down the leg"),
+    "groin_hip_pain": _("Groin or front-of-hip pain"),
+    "exertional_calf": _("Calf or shin tight and swollen in exercise"),
+    "faster_worse": _("Worse when faster"),
+    "flat_worse": _("Worse on flat, even ground"),
+    "continuous_worse": _("Worse in long steady efforts"),
+    "other_activity_triggers": _("Other activities that bring it on"),
+    "tricks": _("What made running normal again"),
+    "gym_strength_equal": _("Leg as strong as the other in the gym"),
+    "gait_video": _("Video of the problem"),
+    "walking": _("Affects walking"),
+    "spread_other": _("Spread to other activities"),
+    "course": _("Change over the last months"),
+    "rest_tremor": _("Shaking at rest"),
+    "parkinsonism": _("General slowness or stiffness"),
+    "other_neuro": _("Other nervous-system symptoms"),
+    "family_history": _("Dystonia or Parkinson's in the family"),
+    "procedures": _("Operations or injections for it"),
+    "secondary_injuries": _("Injuries since it began"),
+    "exam_ortho": _("Examined by a physio or orthopaedic doctor"),
+    "exam_neuro": _("Basic check of the nerves"),
+    "prior_diagnosis": _("What you were told causes it"),
+    "own_words": _("In your own words"),
+    "what_helped": _("What helped, and what did not"),
+}
+
+
+def short_label(item_id: str) -> StrLike:
+    """The question as a key of the check page: short, else the question itself."""
+    return SHORT_LABELS.get(item_id) or label(item_id)
+
+
 HELP_TEXTS: dict[str, StrLike] = {
     "bladder_bowel_saddle": _("Only count changes that are new for you."),
     "sudden_weakness": _(
@@ -268,10 +340,9 @@ HELP_TEXTS: dict[str, StrLike] = {
         "did not fix the coordination."
     ),
     "prior_diagnosis": _(
-        "Dystonia is a problem with how the brain controls a movement. If a neurologist "
-        "told you that you have runner’s dystonia, task-specific dystonia or focal "
-        "dystonia, choose the second answer. Choose one of the next two if you were told "
-        "about something else, such as a nerve, muscle, tendon or joint problem."
+        "Dystonia is a problem with how the brain controls a movement; runner’s, "
+        "task-specific and focal dystonia are all dystonia. A nerve, muscle, tendon or "
+        "joint problem is something else."
     ),
     "procedures": _(
         "Only count treatments for this problem with control, not for other injuries. "

@@ -212,3 +212,79 @@ def example_answers(items: Mapping[str, Item] | None = None) -> dict[str, Any]:
         else:
             example[item_id] = "-"
     return example
+
+
+def followup_answers_schema() -> dict[str, Any]:
+    """The follow-up's answers object (followup.md): one property per item, no others."""
+    from screening import followup
+
+    return {
+        "title": f"Answers to {followup.INSTRUMENT} version {followup.INSTRUMENT_VERSION}",
+        "description": (
+            "One key per answered item. Unknown keys are refused (400); so is a "
+            "fu_outcome_detail outside the group of its fu_outcome."
+        ),
+        "type": "object",
+        "properties": {item_id: item_schema(item) for item_id, item in followup.ITEMS.items()},
+        "required": list(followup.REQUIRED_ITEM_IDS),
+        "additionalProperties": False,
+    }
+
+
+def followup_request_schema() -> dict[str, Any]:
+    """``{"screening": answers, "followup": answers}`` for POST /api/v1/followup/score."""
+    return {
+        "type": "object",
+        "properties": {
+            "screening": {"$ref": "#/components/schemas/Answers"},
+            "followup": {"$ref": "#/components/schemas/FollowUpAnswers"},
+        },
+        "required": ["screening", "followup"],
+        "additionalProperties": False,
+    }
+
+
+def followup_result_schema() -> dict[str, Any]:
+    """The follow-up's result (followup.md, Result)."""
+    from screening import followup
+
+    text = {"type": "string"}
+    change = _enum(followup.Change)
+    flag = _object(
+        {
+            "code": _enum([*(rule.code for rule in scoring.URGENT_RULES), "worse_since"]),
+            "severity": _enum(scoring.Severity),
+            "tests": {"type": "array", "items": text},
+            "title": text,
+            "explanation": text,
+        }
+    )
+    limits = _object(
+        {
+            "by_activity": {
+                "type": "object",
+                "propertyNames": _enum(instrument.LIMIT_ACTIVITIES),
+                "additionalProperties": change,
+            },
+            **{c.value: {"type": "integer", "minimum": 0} for c in followup.Change},
+        }
+    )
+    outcome = _object(
+        {
+            "code": _enum(followup.OUTCOMES),
+            "detail": {"anyOf": [_enum(followup.DETAIL_CODES), {"type": "null"}]},
+        }
+    )
+    properties = {
+        "instrument": {"const": followup.INSTRUMENT},
+        "instrument_version": text,
+        "scoring_version": text,
+        "course": _enum(followup.COURSE),
+        "change_walking": change,
+        "change_limits": limits,
+        "flags": {"type": "array", "items": flag},
+        "outcome": outcome,
+        "screen_category": _enum(scoring.Category),
+        "explanations": {"type": "object", "additionalProperties": text},
+    }
+    return {"title": "Result of a follow-up", **_object(properties)}

@@ -23,6 +23,7 @@
     var inputs = form.querySelectorAll('[name="' + itemId + '"]');
     if (!inputs.length) { return null; }
     var first = inputs[0];
+    if (first.tagName === "SELECT") { return first.value || null; }
     if (first.type === "checkbox") {
       return Array.prototype.filter.call(inputs, function (i) { return i.checked; })
         .map(function (i) { return i.value; });

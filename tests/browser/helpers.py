@@ -40,7 +40,7 @@ def check_page(page: Page, name: str) -> None:
 
 
 # Links that stand alone on a line, tapped with a thumb on a phone.
-LONE_LINKS = ".back-link, .summary-action a, .site-header .list-inline a"
+LONE_LINKS = ".back-link, .summary-action a, .summary-link, .site-header .list-inline a"
 
 
 def small_tap_targets(page: Page) -> list[tuple[str, float]]:
@@ -63,3 +63,52 @@ def html_size(page: Page) -> int:
 def only_own_host(requests_seen: list[str], base_url: str) -> list[str]:
     """The requests that went anywhere but our own server (should be none)."""
     return [url for url in requests_seen if not url.startswith(base_url)]
+
+
+# The phone the journey's figures are measured on (issue 17), and its limits.
+MEASURE_PHONE = {"width": 390, "height": 844}
+MIN_TARGET = 40  # px, each side of a radio's or checkbox's clickable area
+
+
+def page_height(page: Page) -> int:
+    return int(page.evaluate("document.documentElement.scrollHeight"))
+
+
+def visible_questions(page: Page) -> int:
+    """The questions a runner sees on a step: each visible question wrapper (one
+    per field, hidden conditional ones left out), each row of the limits grid and
+    each test of the care step's block."""
+    return int(
+        page.evaluate(
+            """selector => [...document.querySelectorAll(selector)]
+                 .filter(q => q.offsetParent !== null).length""",
+            "#step-form .question, #step-form .limit-row, #step-form .select-row",
+        )
+    )
+
+
+def choice_targets(page: Page) -> list[dict[str, Any]]:
+    """Each visible radio and checkbox with the size of its clickable area: the
+    box of its label (which ticks it) joined with the box of the input itself."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('input[type=radio], input[type=checkbox]')]
+             .filter(i => i.offsetParent !== null)
+             .map(i => {
+               const boxes = [i.getBoundingClientRect(),
+                 ...[...i.labels].map(l => l.getBoundingClientRect())];
+               const left = Math.min(...boxes.map(b => b.left));
+               const right = Math.max(...boxes.map(b => b.right));
+               const top = Math.min(...boxes.map(b => b.top));
+               const bottom = Math.max(...boxes.map(b => b.bottom));
+               return {name: i.name, value: i.value, width: right - left,
+                       height: bottom - top};
+             })"""
+    )
+
+
+def bottom_of(page: Page, selector: str) -> float:
+    """Where an element ends, from the top of the page, in px."""
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, selector
+    scroll = page.evaluate("window.scrollY")
+    return float(box["y"] + box["height"] + scroll)

@@ -11,14 +11,22 @@ import pytest
 from django.core.signals import request_started
 from playwright.sync_api import BrowserContext, Page, expect
 
+from screening.instrument import EXCLUSIVE_CODES
 from screening.models import Draft, Submission
 from screening.scoring import score
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.helpers import (
     MAX_HTML_BYTES,
+    MEASURE_PHONE,
+    MIN_TARGET,
     axe_violations,
+    bottom_of,
     check_page,
+    choice_targets,
     html_size,
     only_own_host,
+    page_height,
+    visible_questions,
 )
 from tests.journey_helpers import EXPECTED_ANSWERS, STEP_POSTS
 
@@ -36,6 +44,8 @@ def fill_with_mouse(page: Page, data: dict[str, Any]) -> None:
                 page.check(f'input[name="{name}"][value="{code}"]')
         elif page.locator(f'input[type="radio"][name="{name}"]').count():
             page.check(f'input[name="{name}"][value="{value}"]')
+        elif page.locator(f'select[name="{name}"]').count():
+            page.select_option(f'select[name="{name}"]', value)
         else:
             page.fill(f'[name="{name}"]', value)
 
@@ -107,18 +117,19 @@ def test_a_keyboard_only_runner_completes_the_screening(page: Page, live_server)
     for step_id in STEPS:
         expect(page.locator("h1")).to_be_visible()
         if step_id == "limits":
+            # The skip at the top skips the optional steps after it too.
             fill_with_keyboard(page, {}, button="skip")
-        else:
-            fill_with_keyboard(page, STEP_POSTS[step_id])
+            break
+        fill_with_keyboard(page, STEP_POSTS[step_id])
     page.wait_for_url("**/check-your-answers/")
-    tab_to(page, lambda e: e["tag"] == "A" and "consent" in e["text"])
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/consent/")
+    # The check page ends with the consent and the send button (no page between).
     tab_to(page, lambda e: e["tag"] == "BUTTON" and "result" in e["text"])
     page.keyboard.press("Enter")
     page.wait_for_url("**/result/")
     expected = {
-        k: v for k, v in EXPECTED_ANSWERS.items() if not k.startswith(("worst_", "typical_"))
+        k: v
+        for k, v in EXPECTED_ANSWERS.items()
+        if not k.startswith(("worst_", "typical_")) and k != "own_words"
     }
     submission = Submission.objects.get()
     assert submission.answers == expected
@@ -246,9 +257,9 @@ def test_every_page_passes_axe_fits_a_phone_and_stays_on_our_host(
         save(page)
     page.wait_for_url("**/check-your-answers/")
     visit("check-your-answers")
-    page.click("text=Continue to consent")
+    page.goto("/consent/")  # the page a refused send comes back to
     visit("consent")
-    page.click('button[type="submit"]')
+    page.click("text=Send my answers and see my result")
     page.wait_for_url("**/result/")
     visit("result")
     page.goto("/delete/")
@@ -347,3 +358,164 @@ def test_the_back_link_asks_before_dropping_answers_not_saved(page: Page, live_s
     page.click("a.back-link")
     assert asked == [question, question, question]
     assert "/step/about/" in page.url
+
+
+# Issue 17's targets for a journey that respects the runner's time.
+MAX_QUESTIONS = 60
+MAX_SCREENS = 11
+STEP_SCREENS, CHECK_SCREENS, RESULT_SCREENS = 3, 6, 5
+
+
+def test_a_runner_who_skips_the_optional_steps_finishes_in_few_short_screens(browser, live_server):
+    """Walk the journey on a 390 x 844 phone, skipping the grid and the story:
+    count the questions and the screens, measure each page's height and each
+    radio's and checkbox's target, and run axe on every page."""
+    phone = MEASURE_PHONE["height"]
+    ctx = browser.new_context(viewport=MEASURE_PHONE, base_url=live_server.url, bypass_csp=True)
+    page = ctx.new_page()
+    screens: list[str] = []
+    heights: dict[str, int] = {}
+    questions: dict[str, int] = {}
+    targets: list[dict[str, Any]] = []
+
+    def arrive(name: str) -> None:
+        screens.append(name)
+        heights[name] = page_height(page)
+        targets.extend(choice_targets(page))
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"phone-390-{name}.png"), full_page=True)
+        assert axe_violations(page) == [], name
+
+    page.goto("/")
+    arrive("start")
+    page.click("text=Start a new screening")
+    for step_id in STEPS:
+        page.wait_for_url(f"**/step/{step_id}/")
+        if step_id == "limits":
+            arrive(step_id)
+            skip = page.locator('button[value="skip"]')
+            expect(skip).to_have_text("Skip the optional steps")
+            # At the top of the step: on its first screen, above the grid.
+            assert bottom_of(page, 'button[value="skip"]') <= phone
+            assert bottom_of(page, 'button[value="skip"]') < bottom_of(page, ".limit-row")
+            skip.click()
+            break
+        fill_with_mouse(page, STEP_POSTS[step_id])
+        arrive(step_id)  # once answered, so that a question it brings up is counted
+        questions[step_id] = visible_questions(page)
+        save(page)
+    page.wait_for_url("**/check-your-answers/")
+    arrive("check-your-answers")
+    page.click("text=Send my answers and see my result")
+    page.wait_for_url("**/result/")
+    arrive("result")
+    result_first_screen = {
+        "category": bottom_of(page, "h1"),
+        "what to do next": bottom_of(page, "#what-next"),
+        "PDF button": bottom_of(page, "#pdf-button"),
+    }
+    ctx.close()
+
+    step_heights = {k: v for k, v in heights.items() if k in STEPS}
+    smallest = min(targets, key=lambda t: min(t["width"], t["height"]))
+    print(
+        "\nJourney at 390x844, optional steps skipped:"
+        f"\n  questions seen: {sum(questions.values())} {questions}"
+        f"\n  screens: {len(screens)} {screens}"
+        f"\n  step heights (px): {step_heights}"
+        f"\n  start page: {heights['start']} px, check page: {heights['check-your-answers']} px,"
+        f" result page: {heights['result']} px"
+        f"\n  result page, bottom of (px): {result_first_screen}"
+        f"\n  radio/checkbox targets: {len(targets)}, smallest"
+        f" {smallest['width']:.0f} x {smallest['height']:.0f} px"
+        f" ({smallest['name']}={smallest['value']})"
+    )
+    assert sum(questions.values()) <= MAX_QUESTIONS
+    assert len(screens) <= MAX_SCREENS
+    assert {k: v for k, v in step_heights.items() if v > STEP_SCREENS * phone} == {}
+    assert heights["check-your-answers"] <= CHECK_SCREENS * phone
+    assert heights["result"] <= RESULT_SCREENS * phone
+    assert {k: v for k, v in result_first_screen.items() if v > phone} == {}
+    small = [t for t in targets if t["width"] < MIN_TARGET or t["height"] < MIN_TARGET]
+    assert small == []
+
+
+def test_the_start_button_is_above_the_fold_on_a_small_phone(browser, live_server):
+    ctx = browser.new_context(viewport={"width": 360, "height": 640}, base_url=live_server.url)
+    page = ctx.new_page()
+    page.goto("/")
+    bottom = bottom_of(page, "text=Start a new screening")
+    print(f"\nStart button at 360x640 ends {bottom:.0f} px from the top")
+    assert bottom <= 640
+    ctx.close()
+
+
+def everything_answered() -> dict[str, Any]:
+    """Every item answered (no warning sign), lists with two answers, each story a
+    paragraph: the longest check page a runner without a novel to tell can have."""
+    from screening.instrument import ITEMS, URGENT_ITEM_IDS, Kind, validate
+
+    answers: dict[str, Any] = {}
+    for item_id, item in ITEMS.items():
+        if item.kind is Kind.ENUM:
+            answers[item_id] = "no" if item_id in URGENT_ITEM_IDS else item.codes[-2]
+        elif item.kind is Kind.MULTI:
+            answers[item_id] = [c for c in item.codes if c not in EXCLUSIVE_CODES][:2]
+        elif item.kind is Kind.TEXT:
+            answers[item_id] = "After twenty minutes my left foot turns in. " * 6
+    answers |= {"age": 41, "onset_age": 36, "running_years": 18, "weekly_km": 60}
+    answers |= {"pain_level": 2, "exam_ortho": "nothing_found"}
+    return validate(answers)
+
+
+def test_the_check_and_result_pages_of_a_runner_who_answers_everything(page: Page, live_server):
+    """Measured and printed; the check page's target holds for it too."""
+    page.set_viewport_size(MEASURE_PHONE)
+    page.goto("/step/safety/")
+    heights = {}
+    for step_id in STEPS:  # the optional steps too, this time
+        fill_with_mouse(page, STEP_POSTS[step_id])
+        heights[step_id] = page_height(page)
+        save(page)
+    print(f"\nEvery step answered, heights (px): {heights}")
+    assert {k: v for k, v in heights.items() if v > STEP_SCREENS * MEASURE_PHONE["height"]} == {}
+    page.wait_for_url("**/check-your-answers/")
+    answers = everything_answered()
+    Draft.objects.update(answers=answers)
+    page.reload()
+    check = page_height(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "phone-390-check-everything.png"), full_page=True)
+    assert axe_violations(page) == []
+    page.click("text=Send my answers and see my result")
+    page.wait_for_url("**/result/")
+    result = page_height(page)
+    page.screenshot(path=str(ARTIFACTS / "phone-390-result-everything.png"), full_page=True)
+    first_screen = max(bottom_of(page, s) for s in ("h1", "#what-next", "#pdf-button"))
+    flags = len(score(answers).flags)
+    print(
+        f"\nEverything answered ({len(answers)} answers, {flags} flags) at 390x844:"
+        f" check page {check} px, result page {result} px,"
+        f" category/next step/PDF end at {first_screen:.0f} px"
+    )
+    # Not held to the six and five screens of the journey above (issue 17's
+    # runner skips the optional steps): one row per answer and a section per flag
+    # make these pages longer; the figures are printed for the record.
+    assert first_screen <= MEASURE_PHONE["height"]
+
+
+def test_a_test_chosen_in_a_drop_down_brings_up_the_question_it_conditions(page: Page, live_server):
+    """prior_diagnosis is asked once a test is done; the tests are drop-downs now."""
+    page.goto("/step/safety/")
+    for step_id in STEPS[: STEPS.index("care")]:
+        fill_with_mouse(page, STEP_POSTS[step_id])
+        save(page)
+    page.wait_for_url("**/step/care/")
+    question = page.locator("#field-prior_diagnosis")
+    page.check('input[name="exam_ortho"][value="not_examined"]')
+    page.check('input[name="exam_neuro"][value="not_done"]')
+    expect(question).to_be_hidden()
+    page.select_option('select[name="test_blood"]', "normal")
+    expect(question).to_be_visible()
+    page.select_option('select[name="test_blood"]', "not_done")
+    expect(question).to_be_hidden()

@@ -44,6 +44,7 @@ def test_it_creates_the_two_roles_with_their_permissions():
         "delete_submission",
         "view_auditentry",
         "export_free_text",
+        "export_pseudonymous",
         "run_retention",
     }
 

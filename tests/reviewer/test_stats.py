@@ -123,21 +123,30 @@ def test_the_statistics_page_shows_the_article_figures_and_accessible_charts(
     text = response.text
     assert "16 shared submissions" in text
     row = text.split("Age at onset (years)</th>")[1].split("</tr>")[0]
-    assert "<td>16</td>" in row and "<td>26.6</td>" in row and "<td>22</td>" in row
+    # n and the mean are shown; the median 22 is an onset age only 2 runners share,
+    # and the range 16-49 the age of one runner each: the rule hides them.
+    assert "<td>16</td>" in row and "<td>26.6</td>" in row
+    assert "<td>22</td>" not in row and ">16<" not in row.split("</td>", 1)[1]
+    assert row.count("hidden") == 5
     assert text.count('role="img"') >= 7
     assert 'aria-labelledby="chart-onset-title chart-onset-desc"' in text
     assert "style=" not in text.split('id="content-main"')[1]
     # The sex table adds up to n: the runners who did not answer have a row too.
     sexes = text.split("<caption>Sex (not everyone answers)</caption>", 1)[1].split("</table>")[0]
     counts = [int(c) for c in re.findall(r"<td>(\d+)</td>", sexes)]
-    assert "Not answered" in sexes and sum(counts) == 16
+    assert "Not answered" in sexes
+    # Every shown count is 0 or at least 5; the others are suppressed, never 1-4.
+    assert all(c == 0 or c >= 5 for c in counts)
+    assert "suppressed" in sexes or sum(counts) == 16
 
 
 @pytest.mark.django_db
 def test_the_statistics_page_applies_the_list_filters(survey16, reviewer_client):
     response = reviewer_client.get(reverse(STATS_URL), {"side": "both"})
-    assert "2 shared submissions" in response.text
     assert response.context["stats"].n == 2
+    # Two runners: a count the rule does not show.
+    assert "Fewer than 5 shared submissions" in response.text
+    assert "2 shared submissions" not in response.text
 
 
 @pytest.mark.django_db

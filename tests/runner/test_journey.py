@@ -521,13 +521,47 @@ def test_a_later_step_posted_before_the_earlier_ones_says_it_was_not_saved(clien
 
 
 @pytest.mark.django_db
-def test_the_limits_step_can_be_skipped_as_a_whole(client):
+def test_the_skip_at_the_top_of_the_limits_step_skips_both_optional_steps(client):
+    """Issue 17: a runner who skips the grid and the story goes straight to the check page."""
     complete_steps(client, until="limits")
     response = client.post(step_url("limits"), {"worst_easy_road": "cannot", "action": "skip"})
-    assert response["Location"] == "/step/narrative/"
+    assert response["Location"] == "/check-your-answers/"
     draft = the_draft()
-    assert "limits" in draft.completed_steps
+    assert draft.completed_steps[-2:] == ["limits", "narrative"]
     assert not any(key.startswith(("worst_", "typical_")) for key in draft.answers)
+    assert "own_words" not in draft.answers
+    text = client.get("/check-your-answers/").content.decode()
+    assert text.count("You skipped this step.") == 2
+
+
+@pytest.mark.django_db
+def test_the_skip_button_sits_above_the_questions(client):
+    complete_steps(client, until="limits")
+    page = client.get(step_url("limits")).content.decode()
+    assert page.index('value="skip"') < page.index('name="worst_easy_trails"')
+    assert "Skip the optional steps" in page
+
+
+@pytest.mark.django_db
+def test_a_skip_from_the_check_page_skips_that_step_only(client):
+    """The story, saved already, is not skipped along with the grid."""
+    complete_steps(client)
+    draft = the_draft()
+    no_grid = {k: v for k, v in draft.answers.items() if not k.startswith(("worst_", "typical_"))}
+    Draft.objects.filter(pk=draft.pk).update(answers=no_grid)
+    page = client.get(step_url("limits") + "?return=review").content.decode()
+    assert "Skip this step" in page and "Skip the optional steps" not in page
+    response = client.post(step_url("limits"), {"action": "skip", "return": "review"})
+    assert response["Location"] == "/check-your-answers/"
+    assert the_draft().answers["own_words"] == STEP_POSTS["narrative"]["own_words"]
+
+
+@pytest.mark.django_db
+def test_the_story_step_can_be_skipped_on_its_own(client):
+    complete_steps(client, until="narrative")
+    response = client.post(step_url("narrative"), {"own_words": "typed", "action": "skip"})
+    assert response["Location"] == "/check-your-answers/"
+    assert "own_words" not in the_draft().answers
 
 
 @pytest.mark.django_db
@@ -629,7 +663,12 @@ def test_an_urgent_result_says_what_to_do_before_the_caveat(client, acute_limb, 
     client.post("/consent/", {})
     main = client.get("/result/").content.decode().split("<main", 1)[1]
     assert (Submission.objects.get().category == "urgent_care") is action_first
-    assert (main.index("What to do next") < main.index("This is not a diagnosis")) is action_first
+    # Issue 17: what to do next and the PDF come first on every result (on the first
+    # phone screen); the caveat follows them, before what the result means.
+    assert main.index("What to do next") < main.index("Download the PDF summary")
+    assert main.index("Download the PDF summary") < main.index("This is not a diagnosis")
+    assert main.index("This is not a diagnosis") < main.index("What it means")
+    assert ('class="notice notice-urgent' in main) is action_first
 
 
 @pytest.mark.django_db
@@ -881,4 +920,4 @@ def test_the_check_page_lays_out_free_text_in_its_own_direction(client):
     words = {**STEP_POSTS["narrative"], "own_words": "ساقي اليمنى"}
     assert client.post(step_url("narrative"), words).status_code == 302
     page = client.get("/check-your-answers/").content.decode()
-    assert '<dd class="" dir="auto">ساقي اليمنى</dd>' in page
+    assert '<dd dir="auto">ساقي اليمنى</dd>' in page

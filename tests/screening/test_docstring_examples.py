@@ -4,14 +4,26 @@ import doctest
 
 import pytest
 
-from reviewer import charts, exports, stats
+from reviewer import anonymity, charts, exports, stats
 from runner import journey
-from screening import instrument, scoring, versions
+from screening import followup, instrument, scoring, versions
 from web import ratelimit
 
 
 @pytest.mark.parametrize(
-    "module", [instrument, scoring, versions, exports, ratelimit, stats, journey, charts]
+    "module",
+    [
+        instrument,
+        scoring,
+        versions,
+        followup,
+        exports,
+        anonymity,
+        ratelimit,
+        stats,
+        journey,
+        charts,
+    ],
 )
 def test_the_docstring_examples_hold(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

@@ -69,3 +69,71 @@ def test_running_it_twice_deletes_nothing_more():
     submission(days_ago(40), shared=False, code_hash="a")
     purge()
     assert purge().startswith("deleted 0 drafts, 0 unshared submissions, 0 shared submissions")
+
+
+@pytest.mark.django_db
+def test_each_run_is_audited_as_run_from_the_command_line_with_its_row_count():
+    """A cron run leaves a trail: who (the command line), what it deleted, how many rows."""
+    from screening.models import AuditEntry
+
+    Draft.objects.create(code_hash="old", updated_on=days_ago(31))
+    submission(days_ago(31), shared=False, code_hash="a")
+    submission(days_ago(31), shared=True, code_hash="b")  # kept, unlinked
+    purge()
+    purge()
+    first, second = AuditEntry.objects.order_by("id")
+    assert (first.username, first.user, first.action) == ("command line", None, "purge")
+    assert (first.rows, first.outcome) == (2, "complete")
+    assert first.detail.startswith("deleted 1 drafts, 1 unshared submissions")
+    assert (second.rows, second.outcome) == (0, "complete")
+
+
+@pytest.mark.django_db
+def test_a_result_kept_for_follow_ups_outlives_the_30_days_and_its_code_opens_it():
+    """A runner who asked to come back keeps result and code until keep_until; after
+    that day the usual rules apply again."""
+    from screening import access
+
+    kept = submission(days_ago(200), shared=False, code_hash="kept")
+    kept.keep_until = days_ago(-165)
+    kept.save()
+    lapsed = submission(days_ago(200), shared=True, code_hash="lapsed")
+    lapsed.keep_until = days_ago(1)
+    lapsed.save()
+    purge()
+    kept.refresh_from_db()
+    assert kept.code_hash == "kept"
+    assert access.live_submission("kept") == kept
+    lapsed.refresh_from_db()
+    assert lapsed.code_hash is None  # shared: kept for research, no longer tied to a code
+
+
+@pytest.mark.django_db
+def test_unshared_follow_ups_go_after_30_days_and_all_go_with_their_screening():
+    from screening import followup
+    from screening.models import FollowUp
+
+    screening = submission(days_ago(100), shared=True, code_hash="s")
+    answers = followup.validate(
+        {
+            "bladder_bowel_saddle": "no",
+            "sudden_weakness": "no",
+            "acute_limb": "no",
+            "fu_course": "stable",
+            "fu_walking": "none",
+            "fu_running": "reduced",
+            "fu_seen": ["gp"],
+            "fu_outcome": "not_yet",
+        }
+    )
+    fields = FollowUp.fields_from(answers, screening)
+    old = FollowUp.objects.create(submission=screening, number=1, created_on=days_ago(31), **fields)
+    FollowUp.objects.create(submission=screening, number=2, created_on=days_ago(3), **fields)
+    shared = FollowUp.objects.create(
+        submission=screening, number=3, created_on=days_ago(40), share_for_research=True, **fields
+    )
+    purge()
+    assert set(FollowUp.objects.values_list("number", flat=True)) == {2, 3}
+    assert not FollowUp.objects.filter(pk=old.pk).exists()
+    screening.delete()
+    assert not FollowUp.objects.filter(pk=shared.pk).exists()

@@ -1,4 +1,5 @@
-"""``manage.py screen FILE|-`` and ``screen --jsonl FILE``: score answers from a file."""
+"""``manage.py screen FILE|-``, ``screen --jsonl FILE`` and
+``screen --followup FOLLOWUP.json --screening FILE``: score answers from files."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from screening import followup
 from screening.instrument import AnswersInvalid, parse_json
 from screening.scoring import score
 
@@ -22,7 +24,17 @@ class Command(BaseCommand):
     help = "Score answers (a JSON object, or one per line with --jsonl) and print the result."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="a JSON file of answers, or - for standard input")
+        parser.add_argument(
+            "file", nargs="?", help="a JSON file of answers, or - for standard input"
+        )
+        parser.add_argument(
+            "--followup",
+            metavar="FOLLOWUP.json",
+            help="score a follow-up (followup.md) against the screening given with --screening",
+        )
+        parser.add_argument(
+            "--screening", metavar="FILE", help="with --followup: the screening's answers"
+        )
         parser.add_argument(
             "--jsonl", action="store_true", help="one answers object per line in, one result out"
         )
@@ -41,7 +53,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["followup"] or options["screening"]:
+            self._score_followup(options)
+            return
         path = options["file"]
+        if path is None:
+            raise CommandError("give a FILE of answers (or - for standard input)", returncode=2)
         if options["pdf"] and options["jsonl"]:
             raise CommandError("--pdf works with one answers object, not --jsonl", returncode=2)
         try:
@@ -53,6 +70,32 @@ class Command(BaseCommand):
                 self._score_lines(stream)
             else:
                 self._score_one(stream.read(), options)
+
+    def _score_followup(self, options: dict[str, Any]) -> None:
+        if not (options["followup"] and options["screening"]) or options["file"]:
+            raise CommandError(
+                "use: screen --followup FOLLOWUP.json --screening FILE", returncode=2
+            )
+        errors: list[str] = []
+        screening: dict[str, Any] = {}
+        answers: dict[str, Any] = {}
+        try:
+            screening = parse_json(_read(options["screening"]))
+        except AnswersInvalid as invalid:
+            errors.append(f"screening: {_describe(invalid)}")
+        try:
+            text = _read(options["followup"])
+            try:
+                raw = json.loads(text)
+            except ValueError as error:
+                raise CommandError(f"followup: not valid JSON: {error}", returncode=2) from None
+            answers = followup.validate(raw)
+        except AnswersInvalid as invalid:
+            errors.append(f"followup: {_describe(invalid)}")
+        if errors:
+            raise CommandError("; ".join(errors), returncode=2)
+        result = followup.score(answers, screening, score(screening).to_dict())
+        self.stdout.write(_dump(result.to_dict(), indent=2))
 
     def _score_one(self, text: str, options: dict[str, Any]) -> None:
         try:
@@ -87,6 +130,16 @@ class Command(BaseCommand):
                 self.stderr.write(f"line {number}: {_describe(invalid)}")
         if failed:
             raise CommandError(f"{failed} line(s) had invalid answers", returncode=2)
+
+
+def _read(path: str) -> str:
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        with open(path, encoding="utf-8") as stream:
+            return stream.read()
+    except OSError as error:
+        raise CommandError(f"cannot read {path}: {error.strerror}", returncode=2) from None
 
 
 def _iso_date(text: str) -> dt.date:

@@ -1,47 +1,36 @@
-"""Delete what is kept no longer: expired drafts, submissions and rendered PDFs.
+"""Delete what is kept no longer (``screening.retention``); run daily from cron.
 
-Plain filtered deletes, so two runs at once, or a run repeated, do no harm.
-Consented submissions older than 30 days lose their code link: the runner's
-code stops opening them, and what reviewers keep is no longer tied to a code.
+Each run is written to the audit log as run from the command line, with the
+number of rows it deleted, or as failed.
 """
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db.models import QuerySet
 
-from screening.access import KEEP_DAYS
-from screening.models import Draft, RenderedPdf, Submission, today
-
-
-def _deleted(rows: QuerySet[Any]) -> int:
-    """Rows of the model itself that were deleted (not the rows cascading with them)."""
-    _, per_model = rows.delete()
-    return per_model.get(rows.model._meta.label, 0)
+from screening import audit, retention
+from screening.models import AuditEntry
 
 
 class Command(BaseCommand):
     help = "Delete drafts and unshared submissions after 30 days, shared ones after RETENTION_DAYS."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        now = today()
-        short = now - datetime.timedelta(days=KEEP_DAYS)
-        long = now - datetime.timedelta(days=settings.RETENTION_DAYS)
-        drafts = _deleted(Draft.objects.filter(updated_on__lt=short))
-        unshared = _deleted(
-            Submission.objects.filter(share_for_research=False, created_on__lt=short)
+        try:
+            purged = retention.purge()
+        except Exception as error:
+            audit.record_command(
+                AuditEntry.Action.PURGE,
+                detail=f"failed: {type(error).__name__}",
+                outcome=AuditEntry.Outcome.FAILED,
+            )
+            raise
+        audit.record_command(
+            AuditEntry.Action.PURGE,
+            detail=str(purged),
+            rows=purged.deleted,
+            outcome=AuditEntry.Outcome.COMPLETE,
         )
-        shared = _deleted(Submission.objects.filter(share_for_research=True, created_on__lt=long))
-        unlinked = Submission.objects.filter(
-            share_for_research=True, created_on__lt=short, code_hash__isnull=False
-        ).update(code_hash=None)
-        # Those of deleted submissions went with them; these outlived their day.
-        pdfs = _deleted(RenderedPdf.objects.expired())
-        self.stdout.write(
-            f"deleted {drafts} drafts, {unshared} unshared submissions, "
-            f"{shared} shared submissions, {pdfs} rendered PDFs; unlinked {unlinked} codes"
-        )
+        self.stdout.write(str(purged))
