@@ -83,7 +83,9 @@ from screening.versions import CURRENT_VERSION
 # from the closed answers, every flag named with its tests, the body map beside the
 # facts); criteria detail and axis I only when the category is not not_consistent;
 # the appendix only answers no table shows; no whole-table page breaks.
-REPORT_VERSION = "1.7"
+# 1.8: the attached files named in the header; the appendix two short answers a row;
+# no CSS columns or flex row (they doubled the render time).
+REPORT_VERSION = "1.8"
 
 # Tagged PDF/UA-1 (see ``render_pdf`` for why not PDF/A-3).
 PDF_VARIANT = "pdf/ua-1"
