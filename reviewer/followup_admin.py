@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
 from reviewer import disclosure
+from reviewer import filters as variables
 from screening import audit, followup
 from screening.models import AuditEntry, FollowUp
 
@@ -68,7 +69,7 @@ def agreement_context(pairs: list[followup.Pair]) -> dict[str, Any]:
     protected = disclosure.protect([[result.table[c][o] for o in outcomes] for c in categories])
     rows = [
         {
-            "category": category,
+            "category": variables.TRIAGE_LABELS.get(category, category),
             "cells": [disclosure.shown(cell) for cell in protected.cells[index]],
             "total": disclosure.shown(protected.row_totals[index]),
         }

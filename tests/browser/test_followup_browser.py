@@ -113,3 +113,59 @@ def test_a_runner_comes_back_28_days_later_and_finds_the_comparison(
     assert "Since the first screening" in text
     assert "getting worse" in text.lower() or "worsening" in text.lower()
     fresh.close()
+
+
+def test_a_reviewer_reads_the_outcome_agreement_page(browser, live_server, transactional_db):
+    """Seeded as in tests/reviewer/test_followup_agreement.py (a=6, b=5, c=7, d=9): the
+    page shows the table, the 2x2 and the intervals under the words that say what it is
+    not; axe finds nothing; a screenshot is kept in test-artifacts/."""
+    import importlib
+
+    from django.apps import apps as django_apps
+    from django.contrib.auth.models import Group, User
+
+    from screening import followup
+    from tests.browser.conftest import ARTIFACTS
+    from tests.browser.helpers import axe_violations
+    from tests.reviewers import make_submission
+
+    roles = importlib.import_module("screening.migrations.0003_reviewer_workspace")
+    roles.create_roles(django_apps, None)
+    user = User.objects.create_user("rita", password="a long enough passphrase 42", is_staff=True)
+    user.groups.add(Group.objects.get(name="reviewers"))
+    base = {**FOLLOWUP["urgent"], **FOLLOWUP["now"], "fu_seen": ["neurologist"]}
+    for category, count, outcome in (
+        ("llc_consistent", 6, "dystonia_confirmed"),
+        ("see_neurologist", 5, "musculoskeletal"),
+        ("not_consistent", 7, "dystonia_confirmed"),
+        ("other_causes_first", 9, "vascular"),
+    ):
+        for _ in range(count):
+            screening = make_submission()
+            Submission.objects.filter(pk=screening.pk).update(category=category)
+            screening.refresh_from_db()
+            answers = followup.validate({**base, "fu_outcome": outcome})
+            FollowUp.objects.create(
+                submission=screening,
+                number=1,
+                share_for_research=True,
+                **FollowUp.fields_from(answers, screening),
+            )
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=live_server.url, bypass_csp=True
+    )
+    page = context.new_page()
+    page.goto("/admin/login/")
+    page.fill("#id_username", "rita")
+    page.fill("#id_password", "a long enough passphrase 42")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    page.click("text=Follow ups")
+    page.click("text=Outcome agreement")
+    expect(page.locator("#two-by-two")).to_contain_text("a = 6")
+    expect(page.locator("#sensitivity")).to_contain_text("46.2%")
+    expect(page.locator("#content-main")).to_contain_text("not a validation study")
+    assert axe_violations(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "outcome-agreement-1280.png"), full_page=True)
+    context.close()

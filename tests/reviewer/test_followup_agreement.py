@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from reviewer import filters as variables
 from screening import followup
 from screening.models import AuditEntry, FollowUp, Submission
 from tests.reviewers import make_submission
@@ -72,9 +73,11 @@ def test_the_agreement_page_counts_latest_shared_follow_ups_as_hand_computed(rev
     assert "Specificity d/(b+d): 64.3% (Wilson 95% interval 38.8% to 83.7%)" in page
     context = response.context
     rows = {row["category"]: row for row in context["rows"]}
-    # llc_consistent x dystonia_confirmed: 6 + 2 diagnosed before = 8.
-    assert rows["llc_consistent"]["cells"][0] == "8"
-    assert rows["see_neurologist"]["cells"][2] == "5"
+    # Consistent with the definition (llc_consistent) x dystonia confirmed: 6 + 2 diagnosed
+    # before = 8.
+    labels = variables.TRIAGE_LABELS
+    assert rows[labels["llc_consistent"]]["cells"][0] == "8"
+    assert rows[labels["see_neurologist"]]["cells"][2] == "5"
     assert context["total"] == "29"
     assert AuditEntry.objects.filter(action="stats", detail="outcome agreement").exists()
 
