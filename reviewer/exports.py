@@ -36,6 +36,7 @@ from __future__ import annotations
 import csv
 import datetime
 import functools
+import io
 import json
 import sys
 import unicodedata
@@ -221,14 +222,21 @@ def anonymous_record(stored: dict[str, Any], plan: anonymity.Plan) -> dict[str, 
         "running_years": running_years,
         "weekly_km": weekly_km,
     }
-    for item_id in ITEMS:
-        if item_id in FREE_TEXT_ITEMS:
-            continue
-        if item_id in ANONYMOUS_BANDS:
-            record[ANONYMOUS_BANDS[item_id]] = bands[item_id] or None
+    get = answers.get
+    for item_id, banded in _ANONYMOUS_ITEMS:
+        if banded:
+            record[banded] = bands[item_id] or None
         else:
-            record[item_id] = answers.get(item_id)
+            record[item_id] = get(item_id)
     return record
+
+
+# The anonymous profile's items in file order, each with its band column (or "").
+_ANONYMOUS_ITEMS = tuple(
+    (item_id, ANONYMOUS_BANDS.get(item_id, ""))
+    for item_id in ITEMS
+    if item_id not in FREE_TEXT_ITEMS
+)
 
 
 def pseudonymous_record(stored: dict[str, Any], include_free_text: bool) -> dict[str, Any]:
@@ -265,6 +273,34 @@ class _Lines:
 
     def row(self, cells: Iterable[Any]) -> str:
         return self._writer.writerow(cells)[:-2] + "\n"
+
+
+def _code_lines(records: Iterable[dict[str, Any]], columns: list[str]) -> Iterator[str]:
+    """CSV lines of rows that hold only codes, numbers, bands and periods (no CR or LF
+    can occur in them, so the writer's own LF ends each line), in batches."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    batch = []
+    for record in records:
+        batch.append([_code_cell(record[c]) for c in columns])
+        if len(batch) >= 500:
+            writer.writerows(batch)
+            batch = []
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    writer.writerows(batch)
+    if out.tell():
+        yield out.getvalue()
+
+
+def _code_cell(value: Any) -> Any:
+    """A cell of codes, numbers or bands (no text a runner typed)."""
+    if value is None:
+        return ""
+    if type(value) is list:
+        return ";".join(value)
+    return value
 
 
 def _csv_cell(value: Any) -> str:
@@ -376,6 +412,11 @@ class Export:
         lines = _Lines()
         columns = header(self.profile, self.include_free_text)
         yield lines.row(columns)
+        # The anonymous profile holds no free text: only codes, numbers, bands and
+        # periods, none of which can start like a formula, so no cell needs defusing.
+        if self.profile is Profile.ANONYMOUS:
+            yield from _code_lines(self.records(), columns)
+            return
         yield from _batched(
             lines.row([_csv_cell(record[c]) for c in columns]) for record in self.records()
         )
