@@ -24,8 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from runner import journey
 from screening import access, followup, followup_questions, questions
-from screening.instrument import TEXT_MAX_LENGTH, AnswersInvalid, Item, Kind
-from screening.instrument import _check_item as check_item  # the same checks per kind
+from screening.instrument import TEXT_MAX_LENGTH, AnswersInvalid, Item, Kind, check_item
 from screening.models import FollowUp, FollowUpDraft, Submission, today
 from screening.scoring import urgent_flags
 from web.runner_cookies import linked_code

@@ -21,7 +21,6 @@ from screening.instrument import (
     LIMIT_ACTIVITIES,
     LIMIT_LEVELS,
     URGENT_ITEM_IDS,
-    WHOLE_OBJECT,
     AnswersInvalid,
     ErrorCode,
     Item,
@@ -30,7 +29,7 @@ from screening.instrument import (
     Op,
     Section,
     When,
-    _check_item,  # the same checks per kind of item as the screening's
+    check_items,
 )
 from screening.scoring import Category, Flag, Severity, gettext_noop, urgent_flags
 
@@ -155,25 +154,8 @@ def validate(raw: object) -> dict[str, Any]:
     ...     [e.message for e in invalid.errors["fu_outcome_detail"]]
     ["'knee' is not a cause of the outcome 'vascular': compartment, artery, other"]
     """
-    if not isinstance(raw, dict):
-        problem = ItemError(ErrorCode.NOT_AN_OBJECT, "answers must be a JSON object")
-        raise AnswersInvalid({WHOLE_OBJECT: [problem]})
-    errors: dict[str, list[ItemError]] = {}
-    clean: dict[str, Any] = {}
-    for item_id, value in raw.items():
-        item = ITEMS.get(item_id) if isinstance(item_id, str) else None
-        if item is None:
-            message = f"is not an item of {INSTRUMENT} v{INSTRUMENT_VERSION}"
-            errors[str(item_id)] = [ItemError(ErrorCode.UNKNOWN_ITEM, message)]
-            continue
-        clean_value, problems = _check_item(item, value)
-        if problems:
-            errors[item_id] = problems
-        elif clean_value is not None:
-            clean[item_id] = clean_value
-    for item_id in REQUIRED_ITEM_IDS:
-        if item_id not in clean and item_id not in errors:
-            errors[item_id] = [ItemError(ErrorCode.REQUIRED, "is required")]
+    unknown = f"is not an item of {INSTRUMENT} v{INSTRUMENT_VERSION}"
+    clean, errors = check_items(raw, ITEMS, REQUIRED_ITEM_IDS, unknown=unknown)
     detail, outcome = clean.get("fu_outcome_detail"), clean.get("fu_outcome")
     if detail is not None and outcome is not None:
         group = DETAIL_GROUPS.get(outcome, ())

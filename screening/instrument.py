@@ -14,7 +14,7 @@ only knows what an answer may be. Version 1 is frozen in ``screening/v1``;
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -335,7 +335,7 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_item(item: Item, value: object) -> tuple[object, list[ItemError]]:
+def check_item(item: Item, value: object) -> tuple[object, list[ItemError]]:
     """Return (clean value or None when unanswered, problems)."""
     if value is None:
         return None, []
@@ -385,6 +385,46 @@ def _check_item(item: Item, value: object) -> tuple[object, list[ItemError]]:
     return (sorted(value, key=item.codes.index) or None), []
 
 
+def check_items(
+    raw: object,
+    items: Mapping[str, Item],
+    required: Iterable[str],
+    *,
+    unknown: str,
+    replaced: Mapping[str, str] | None = None,
+) -> tuple[dict[str, Any], dict[str, list[ItemError]]]:
+    """(clean answers, problems by item) of a raw answers object, item by item.
+
+    The checks every questionnaire shares (this one and the follow-up's): a JSON
+    object, known items (``replaced`` maps an old item to the message naming its
+    replacement), each value of its kind, the required items answered. Rules that
+    relate items are the caller's.
+    """
+    if not isinstance(raw, dict):
+        problem = ItemError(ErrorCode.NOT_AN_OBJECT, "answers must be a JSON object")
+        raise AnswersInvalid({WHOLE_OBJECT: [problem]})
+    replaced = replaced or {}
+    errors: dict[str, list[ItemError]] = {}
+    clean: dict[str, Any] = {}
+    for item_id, value in raw.items():
+        item = items.get(item_id) if isinstance(item_id, str) else None
+        if item is None and item_id in replaced:
+            errors[item_id] = [ItemError(ErrorCode.REPLACED_ITEM, replaced[item_id])]
+            continue
+        if item is None:
+            errors[str(item_id)] = [ItemError(ErrorCode.UNKNOWN_ITEM, unknown)]
+            continue
+        clean_value, problems = check_item(item, value)
+        if problems:
+            errors[item_id] = problems
+        elif clean_value is not None:
+            clean[item_id] = clean_value
+    for item_id in required:
+        if item_id not in clean and item_id not in errors:
+            errors[item_id] = [ItemError(ErrorCode.REQUIRED, "is required")]
+    return clean, errors
+
+
 def validate(raw: object) -> dict[str, Any]:
     """Turn a raw answers object into clean answers, or raise :class:`AnswersInvalid`.
 
@@ -406,29 +446,17 @@ def validate(raw: object) -> dict[str, Any]:
     ...     [(e.code.value, e.message) for e in invalid.errors["diagnosis_explains"]]
     [('replaced_item', 'was replaced by prior_diagnosis in version 2')]
     """
-    if not isinstance(raw, dict):
-        problem = ItemError(ErrorCode.NOT_AN_OBJECT, "answers must be a JSON object")
-        raise AnswersInvalid({WHOLE_OBJECT: [problem]})
-    errors: dict[str, list[ItemError]] = {}
-    clean: dict[str, Any] = {}
-    for item_id, value in raw.items():
-        item = ITEMS.get(item_id) if isinstance(item_id, str) else None
-        if item is None and item_id in REPLACED_ITEMS:
-            message = f"was replaced by {REPLACED_ITEMS[item_id]} in version {INSTRUMENT_VERSION}"
-            errors[item_id] = [ItemError(ErrorCode.REPLACED_ITEM, message)]
-            continue
-        if item is None:
-            message = f"is not an item of v{INSTRUMENT_VERSION}"
-            errors[str(item_id)] = [ItemError(ErrorCode.UNKNOWN_ITEM, message)]
-            continue
-        clean_value, problems = _check_item(item, value)
-        if problems:
-            errors[item_id] = problems
-        elif clean_value is not None:
-            clean[item_id] = clean_value
-    for item_id in REQUIRED_ITEM_IDS:
-        if item_id not in clean and item_id not in errors:
-            errors[item_id] = [ItemError(ErrorCode.REQUIRED, "is required")]
+    replaced = {
+        old: f"was replaced by {new} in version {INSTRUMENT_VERSION}"
+        for old, new in REPLACED_ITEMS.items()
+    }
+    clean, errors = check_items(
+        raw,
+        ITEMS,
+        REQUIRED_ITEM_IDS,
+        unknown=f"is not an item of v{INSTRUMENT_VERSION}",
+        replaced=replaced,
+    )
     age, onset_age = clean.get("age"), clean.get("onset_age")
     if age is not None and onset_age is not None and onset_age > age:
         problem = ItemError(ErrorCode.ONSET_AFTER_AGE, "cannot be later than your age now")

@@ -112,3 +112,19 @@ def bottom_of(page: Page, selector: str) -> float:
     assert box is not None, selector
     scroll = page.evaluate("window.scrollY")
     return float(box["y"] + box["height"] + scroll)
+
+
+def fill_with_mouse(page: Page, data: dict[str, Any]) -> None:
+    """Answer a form as posted data says: radios, checkboxes, drop-downs, text."""
+    for name, value in data.items():
+        if name in ("distance_unit",):
+            page.check(f'input[name="{name}"][value="{value}"]')
+        elif isinstance(value, list):
+            for code in value:
+                page.check(f'input[name="{name}"][value="{code}"]')
+        elif page.locator(f'input[type="radio"][name="{name}"]').count():
+            page.check(f'input[name="{name}"][value="{value}"]')
+        elif page.locator(f'select[name="{name}"]').count():
+            page.select_option(f'select[name="{name}"]', value)
+        else:
+            page.fill(f'[name="{name}"]', value)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import datetime
 import subprocess
-from typing import Any
 
 import pytest
 from django.db.models import F
 from playwright.sync_api import BrowserContext, Page, expect
 
 from screening.models import FollowUp, Submission
-from tests.browser.helpers import check_page
+from tests.browser.helpers import check_page, fill_with_mouse
 from tests.journey_helpers import STEP_POSTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,19 +26,6 @@ FOLLOWUP = {
 }
 
 
-def fill(page: Page, data: dict[str, Any]) -> None:
-    for name, value in data.items():
-        if isinstance(value, list):
-            for code in value:
-                page.check(f'input[name="{name}"][value="{code}"]')
-        elif page.locator(f'input[type="radio"][name="{name}"]').count():
-            page.check(f'input[name="{name}"][value="{value}"]')
-        elif page.locator(f'select[name="{name}"]').count():
-            page.select_option(f'select[name="{name}"]', value)
-        else:
-            page.fill(f'[name="{name}"]', value)
-
-
 def send_screening(page: Page) -> str:
     """The screening through its pages (the optional grid and story skipped at the
     grid's top); the code."""
@@ -49,7 +35,7 @@ def send_screening(page: Page) -> str:
         if step_id == "limits":
             page.click('button[value="skip"]')
             break
-        fill(page, data)
+        fill_with_mouse(page, data)
         page.click('button[value="next"]')
     page.wait_for_url("**/check-your-answers/")
     page.click("text=Send my answers and see my result")
@@ -88,7 +74,7 @@ def test_a_runner_comes_back_28_days_later_and_finds_the_comparison(
     for step_id, data in FOLLOWUP.items():
         other.wait_for_url(f"**/follow-up/step/{step_id}/")
         check_page(other, f"followup-{step_id}")
-        fill(other, data)
+        fill_with_mouse(other, data)
         other.click('button[type="submit"]')
     other.wait_for_url("**/follow-up/check/")
     check_page(other, "followup-check")

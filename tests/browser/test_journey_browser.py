@@ -23,6 +23,7 @@ from tests.browser.helpers import (
     bottom_of,
     check_page,
     choice_targets,
+    fill_with_mouse,
     html_size,
     only_own_host,
     page_height,
@@ -33,21 +34,6 @@ from tests.journey_helpers import EXPECTED_ANSWERS, STEP_POSTS
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STEPS = list(STEP_POSTS)
-
-
-def fill_with_mouse(page: Page, data: dict[str, Any]) -> None:
-    for name, value in data.items():
-        if name in ("distance_unit",):
-            page.check(f'input[name="{name}"][value="{value}"]')
-        elif isinstance(value, list):
-            for code in value:
-                page.check(f'input[name="{name}"][value="{code}"]')
-        elif page.locator(f'input[type="radio"][name="{name}"]').count():
-            page.check(f'input[name="{name}"][value="{value}"]')
-        elif page.locator(f'select[name="{name}"]').count():
-            page.select_option(f'select[name="{name}"]', value)
-        else:
-            page.fill(f'[name="{name}"]', value)
 
 
 def save(page: Page) -> None:
