@@ -9,12 +9,12 @@ enum and multi items are looped over, not written out one by one, so a new
 item of a new version gets its filter, its cross-tab row and its comparison
 table without anyone writing one.
 
-Answers live in ``Submission.answers`` (JSON). An enum answer is read with a
-key transform (``answers -> 'item'`` on PostgreSQL, ``json_extract`` on
-SQLite); a multi answer is matched with JSON containment on PostgreSQL
-(``@>``, one code in the list) and with the quoted code inside the list's JSON
-text on SQLite (codes are plain words, so ``"knee"`` cannot match
-``"knee_control"``).
+Answers live in ``Submission.answers`` (JSON), and every enum and multi answer
+also in ``Submission.closed_answers`` (:mod:`screening.closed_answers`): a
+variable of the answers is read and matched as a ``SUBSTR`` of that narrow
+column, which is the same SQL on PostgreSQL and SQLite and lies in the
+statistics covering index, so no filter, count or cross-tab takes the answers
+JSON apart.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.db import connection
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.expressions import Combinable
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Substr
+from django.db.models.lookups import Exact
 from django.http import HttpRequest
 
-from screening import instrument, questions, scoring, versions
+from screening import closed_answers, instrument, questions, scoring, versions
 from screening.models import DEFINITION_FIELDS
 
 # A submission without an answer to an optional item (or a column left blank).
@@ -133,8 +133,15 @@ class Variable:
                 output_field=CharField(),
             )
         if self.is_answer:
-            return KeyTextTransform(self.column.removeprefix("answers__"), "answers")
+            return self._closed(0, self.slot.width)
         return F(self.column)
+
+    @property
+    def slot(self) -> closed_answers.Slot:
+        return closed_answers.SLOTS[self.column.removeprefix("answers__")]
+
+    def _closed(self, offset: int, width: int) -> Substr:
+        return Substr("closed_answers", self.slot.start + offset, width)
 
     def matches(self, code: str) -> Q:
         """Submissions whose value is ``code`` (a multi variable: whose list holds it)."""
@@ -144,27 +151,25 @@ class Variable:
             low, high = self.bands[self.codes.index(code)]
             return Q(**{f"{self.column}__gte": low, f"{self.column}__lte": high})
         if self.is_answer:
-            item = self.column.removeprefix("answers__")
+            slot = self.slot
             if code == NOT_ANSWERED:
-                return ~Q(answers__has_key=item)
+                return Q(Exact(self._closed(0, 1), closed_answers.MISSING))
             if self.multi:
-                if connection.vendor == "postgresql":
-                    return Q(**{f"{self.column}__contains": [code]})
-                # SQLite has no JSON containment: the list's JSON text holds '"code"'.
-                return Q(**{f"{self.column}__icontains": f'"{code}"'})
-            return Q(**{self.column: code})
+                return Q(Exact(self._closed(slot.codes.index(code), 1), closed_answers.HELD))
+            return Q(Exact(self._closed(0, 1), slot.char(code)))
         if code == NOT_ANSWERED:
             return Q(**{self.column: ""})
         return Q(**{self.column: code})
 
     def value_of(self, raw: Any) -> list[str]:
-        """The code(s) of a value read back from :meth:`expression` or a multi answer."""
-        if self.multi:
-            if isinstance(raw, str):
-                import json
+        """The code(s) of a value read back from :meth:`expression`.
 
-                raw = json.loads(raw)
-            return [code for code in raw or () if isinstance(code, str)]
+        An item not answered is ``[NOT_ANSWERED]``, a multi item answered with
+        no code held ``[]``.
+        """
+        if self.is_answer:
+            codes = self.slot.decode(raw)
+            return [NOT_ANSWERED] if codes is None else codes
         if raw is None or raw == "":
             return [NOT_ANSWERED]
         return [str(raw)]

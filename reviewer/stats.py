@@ -13,7 +13,6 @@ of an even count is the mean of the two middle values.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -513,71 +512,27 @@ class Profile:
     tables: dict[str, list[tuple[str, str, int]]]
 
 
-def answer_counts(queryset: QuerySet, item_ids: Iterable[str]) -> Counter[tuple[str, str]]:
-    """How many submissions gave each answer (as JSON text) to each of ``item_ids``.
-
-    The answers object is read once per row and taken apart in the database
-    (``jsonb_each`` on PostgreSQL, ``json_each`` on SQLite), rather than once per
-    item; only the items asked for leave it, so free text never does.
-    """
-    wanted = list(item_ids)
-    counts: Counter[tuple[str, str]] = Counter()
-    if not wanted:
-        return counts
-    inner, params = queryset.order_by().values("answers").query.sql_with_params()
-    marks = ", ".join(["%s"] * len(wanted))
-    if connection.vendor == "postgresql":
-        sql = (
-            f"SELECT e.key, e.value::text, COUNT(*) FROM ({inner}) AS f "
-            f"CROSS JOIN LATERAL jsonb_each(f.answers) AS e WHERE e.key IN ({marks}) "
-            "GROUP BY 1, 2"
-        )
-    else:
-        sql = (
-            "SELECT j.key, CASE j.type WHEN 'array' THEN j.value ELSE json_quote(j.value) END, "
-            f"COUNT(*) FROM ({inner}) AS f, json_each(f.answers) AS j WHERE j.key IN ({marks}) "
-            "GROUP BY 1, 2"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *wanted])
-        for key, value, k in cursor.fetchall():
-            counts[(key, value)] += k
-    return counts
-
-
 def profile(queryset: QuerySet, variables: Iterable[Variable]) -> Profile:
     """Runners per value of each variable (a multi item: runners whose list holds each code).
 
-    Two passes over the rows: one GROUP BY GROUPING SETS over the columns (the
-    definition, triage result, bands, version, sex, side), one over the answers
-    taken apart (:func:`answer_counts`). A runner who left an item out is
-    counted under "Not answered", so a single-valued table adds up to n.
+    One GROUP BY GROUPING SETS over the variables' narrow columns (the
+    definition, triage result, bands, version, and each answer's place in
+    ``closed_answers``). A runner who left an item out is counted under "Not
+    answered", so a single-valued table adds up to n.
     """
     chosen = list(variables)
-    by_column = [v for v in chosen if not v.is_answer]
-    by_answer = [v for v in chosen if v.is_answer]
-    aliases = {v.key: f"_v{i}" for i, v in enumerate(by_column)}
-    annotated = queryset.annotate(**{aliases[v.key]: v.expression() for v in by_column})
-    counted = grouped_counts(annotated, tuple((aliases[v.key],) for v in by_column))
+    aliases = {v.key: f"_v{i}" for i, v in enumerate(chosen)}
+    annotated = queryset.annotate(**{aliases[v.key]: v.expression() for v in chosen})
+    counted = grouped_counts(annotated, tuple((aliases[v.key],) for v in chosen))
     n = sum(counted[0].values()) if counted else queryset.count()
     raw: dict[str, Counter[str]] = {v.key: Counter() for v in chosen}
-    for variable, counts in zip(by_column, counted, strict=True):
+    for variable, counts in zip(chosen, counted, strict=True):
         for (value,), k in counts.items():
             for code in variable.value_of(value):
                 raw[variable.key][code] += k
-    answered: Counter[str] = Counter()
-    items = {v.column.removeprefix("answers__"): v for v in by_answer}
-    for (item_id, text), k in answer_counts(queryset, items).items():
-        variable = items[item_id]
-        value = json.loads(text)
-        answered[variable.key] += k
-        for code in variable.value_of(value):
-            raw[variable.key][code] += k
     tables: dict[str, list[tuple[str, str, int]]] = {}
     for variable in chosen:
         per_code = raw[variable.key]
-        if variable.is_answer:
-            per_code[NOT_ANSWERED] += n - answered[variable.key]
         seen = (c for c, k in per_code.items() if k and not (variable.multi and c == NOT_ANSWERED))
         choices = _categories(variable, seen)
         rows = [(code, label, per_code[code]) for code, label in choices]

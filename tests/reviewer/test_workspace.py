@@ -243,6 +243,32 @@ def test_the_comparison_puts_a_and_b_side_by_side_for_every_variable(seeded, rev
 
 
 @pytest.mark.django_db
+def test_every_answer_table_counts_what_the_answers_say(seeded):
+    """Each answer variable's counts, read from the narrow closed answers column, against
+    the answers JSON read in Python: every code, "Not answered", multi items included."""
+    from reviewer import stats
+
+    female = [s for s in seeded if s.sex == "female"]
+    queryset = Submission.objects.filter(share_for_research=True, sex="female")
+    made = stats.profile(queryset, variables.ANSWERS)
+    assert made.n == len(female)
+    for variable in variables.ANSWERS:
+        item = variable.column.removeprefix("answers__")
+        expected: Counter[str] = Counter()
+        for s in female:
+            value = getattr(s, item) if item in variables.COLUMN_ITEMS else s.answers.get(item)
+            if value in (None, ""):
+                expected[variables.NOT_ANSWERED] += 1
+            elif variable.multi:
+                expected.update(value)
+            else:
+                expected[value] += 1
+        counted = {code: k for code, _, k in made.tables[variable.key]}
+        assert counted == {code: expected[code] for code in counted}, variable.key
+        assert set(expected) <= set(counted), variable.key
+
+
+@pytest.mark.django_db
 def test_comparison_group_b_can_be_given_in_full(seeded, reviewer_client):
     response = reviewer_client.get(
         reverse(COMPARE), {"sex": "female", "b.sex": "male", "b.verdict": "met"}

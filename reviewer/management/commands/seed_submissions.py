@@ -276,6 +276,7 @@ PROFILE_COLUMNS = (
     "limits_worst",
     "limits_typical",
     *DEFINITION_FIELDS,
+    "closed_answers",
     "share_for_research",
     "consent_version",
 )
