@@ -49,9 +49,10 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 
 from reviewer import anonymity
-from screening import fhir, followup, followup_questions, scoring, versions
+from screening import closed_answers, fhir, followup, followup_questions, scoring, versions
 from screening.instrument import Kind
 from screening.models import DEFINITION_FIELDS, AuditEntry, FollowUp
 
@@ -239,6 +240,33 @@ _ANONYMOUS_ITEMS = tuple(
 )
 
 
+def _int(text: str | int | None) -> int | None:
+    # PostgreSQL's ->> gives text, SQLite's json_extract a number.
+    return None if text is None else int(text)
+
+
+def _text(value: str | int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _closed_cell(slot: closed_answers.Slot) -> Callable[[str, list[Any], dict[str, str]], str]:
+    """The anonymous CSV cell of one closed item, looked up from its characters."""
+    start = slot.start - 1
+    end = start + slot.width
+    cache: dict[str, str] = {}
+
+    def cell(closed: str, values: list[Any], bands: dict[str, str]) -> str:
+        text = closed[start:end]
+        try:
+            return cache[text]
+        except KeyError:
+            codes = slot.decode(text)
+            cache[text] = written = "" if codes is None else ";".join(codes)
+            return written
+
+    return cell
+
+
 def pseudonymous_record(stored: dict[str, Any], include_free_text: bool) -> dict[str, Any]:
     """A row of the pseudonymous profile: reference, day and exact answers."""
     record: dict[str, Any] = {
@@ -415,11 +443,78 @@ class Export:
         # The anonymous profile holds no free text: only codes, numbers, bands and
         # periods, none of which can start like a formula, so no cell needs defusing.
         if self.profile is Profile.ANONYMOUS:
-            yield from _code_lines(self.records(), columns)
+            yield from _batched(self._anonymous_lines(), 500)
             return
         yield from _batched(
             lines.row([_csv_cell(record[c]) for c in columns]) for record in self.records()
         )
+
+    def _anonymous_lines(self) -> Iterator[str]:
+        """The anonymous CSV's rows, as :meth:`records` and ``_code_lines`` would write them,
+        read without the answers object.
+
+        Its closed answers come from ``closed_answers`` (each item's few characters
+        written as its cell through a table made once), its numbers from the
+        answers' keys in the database; every cell is a code, a number, a band or a
+        period, so a comma joins them without quoting (a test compares both ways).
+        """
+        plan = self._plan()
+        followed_up = self._followed_up()
+        # Numbers, and an earlier version's enum item the layout has no place for.
+        numbers = [
+            item_id for item_id, _ in _ANONYMOUS_ITEMS if item_id not in closed_answers.SLOTS
+        ]
+        if any(ITEMS[item_id].kind is Kind.MULTI for item_id in numbers):
+            raise RuntimeError("a multi item without a place in closed_answers")
+        rows = self.queryset.annotate(
+            **{f"_n_{item_id}": KeyTextTransform(item_id, "answers") for item_id in numbers}
+        ).values_list(
+            "id",
+            "created_on",
+            "sex",
+            *RESULT_COLUMNS,
+            "closed_answers",
+            *(f"_n_{item_id}" for item_id in numbers),
+        )
+        results = len(RESULT_COLUMNS)
+        flags_at = RESULT_COLUMNS.index("flags")
+        number_at = {item_id: i for i, item_id in enumerate(numbers)}
+        cells: list[Callable[[str, list[Any], dict[str, str]], str]] = []
+        for item_id, banded in _ANONYMOUS_ITEMS:
+            if banded:
+                cells.append(lambda closed, values, bands, b=item_id: bands[b])
+            elif item_id in number_at:
+                cells.append(lambda closed, values, bands, i=number_at[item_id]: _text(values[i]))
+            else:
+                slot = closed_answers.SLOTS[item_id]
+                cells.append(_closed_cell(slot))
+        for pk, day, sex, *stored in rows.iterator(chunk_size=CHUNK_SIZE):
+            result, closed, values = stored[:results], stored[results], stored[results + 1 :]
+            by_id = dict(zip(numbers, values, strict=True))
+            facts = (
+                _int(by_id.get("age")),
+                sex or "",
+                _int(by_id.get("running_years")),
+                _int(by_id.get("weekly_km")),
+                day,
+            )
+            placed = plan.key_for(facts)
+            if placed is None:
+                continue
+            step, (age, _sex, running_years, weekly_km, period) = placed
+            self.rows += 1
+            if pk in followed_up:
+                self._row_of[pk] = self.rows
+            result[flags_at] = ";".join(result[flags_at])
+            bands = {
+                "age": age or "",
+                "onset_age": age_band(_int(by_id.get("onset_age"))) or "",
+                "running_years": running_years or "",
+                "weekly_km": weekly_km or "",
+            }
+            line = [str(self.rows), period, str(step), *map(str, result)]
+            line += [cell(closed, values, bands) for cell in cells]
+            yield ",".join(line) + "\n"
 
     def _pg_csv_chunks(self) -> Iterator[str | bytes]:
         yield _Lines().row(header(self.profile, self.include_free_text))
