@@ -192,9 +192,7 @@ def facts_of(queryset: QuerySet) -> Iterator[anonymity.Facts]:
     """The five quasi-identifiers of each row, exact, for the anonymity plan."""
     # Unordered: the plan only counts, and ordered by id a server-side cursor's
     # plan walks the primary key through every row to find a date window's few.
-    rows = queryset.order_by().values_list(
-        "age", "sex", "answers__running_years", "answers__weekly_km", "created_on"
-    )
+    rows = queryset.order_by().values_list("age", "sex", "running_years", "weekly_km", "created_on")
     for age, sex, running_years, weekly_km, day in rows.iterator(chunk_size=CHUNK_SIZE):
         yield age, sex or "", running_years, weekly_km, day
 
@@ -240,11 +238,6 @@ _ANONYMOUS_ITEMS = tuple(
     for item_id in ITEMS
     if item_id not in FREE_TEXT_ITEMS
 )
-
-
-def _int(text: str | int | None) -> int | None:
-    # PostgreSQL's ->> gives text, SQLite's json_extract a number.
-    return None if text is None else int(text)
 
 
 def _text(value: str | int | None) -> str:
@@ -462,9 +455,12 @@ class Export:
         """
         plan = self._plan()
         followed_up = self._followed_up()
-        # Numbers, and an earlier version's enum item the layout has no place for.
+        # Numbers, and an earlier version's enum item the layout has no place for;
+        # the banded ones are columns of their own.
         numbers = [
-            item_id for item_id, _ in _ANONYMOUS_ITEMS if item_id not in closed_answers.SLOTS
+            item_id
+            for item_id, banded in _ANONYMOUS_ITEMS
+            if item_id not in closed_answers.SLOTS and not banded
         ]
         if any(ITEMS[item_id].kind is Kind.MULTI for item_id in numbers):
             raise RuntimeError("a multi item without a place in closed_answers")
@@ -473,6 +469,7 @@ class Export:
         ).values_list(
             "id",
             "created_on",
+            *ANONYMOUS_BANDS,
             "sex",
             *RESULT_COLUMNS,
             "closed_answers",
@@ -490,29 +487,23 @@ class Export:
             else:
                 slot = closed_answers.SLOTS[item_id]
                 cells.append(_closed_cell(slot))
-        for pk, day, sex, *stored in rows.iterator(chunk_size=CHUNK_SIZE):
+        for pk, day, age, onset_age, running_years, weekly_km, sex, *stored in rows.iterator(
+            chunk_size=CHUNK_SIZE
+        ):
             result, closed, values = stored[:results], stored[results], stored[results + 1 :]
-            by_id = dict(zip(numbers, values, strict=True))
-            facts = (
-                _int(by_id.get("age")),
-                sex or "",
-                _int(by_id.get("running_years")),
-                _int(by_id.get("weekly_km")),
-                day,
-            )
-            placed = plan.key_for(facts)
+            placed = plan.key_for((age, sex or "", running_years, weekly_km, day))
             if placed is None:
                 continue
-            step, (age, _sex, running_years, weekly_km, period) = placed
+            step, (age_written, _sex, years_written, km_written, period) = placed
             self.rows += 1
             if pk in followed_up:
                 self._row_of[pk] = self.rows
             result[flags_at] = ";".join(result[flags_at])
             bands = {
-                "age": age or "",
-                "onset_age": age_band(_int(by_id.get("onset_age"))) or "",
-                "running_years": running_years or "",
-                "weekly_km": weekly_km or "",
+                "age": age_written or "",
+                "onset_age": age_band(onset_age) or "",
+                "running_years": years_written or "",
+                "weekly_km": km_written or "",
             }
             line = [str(self.rows), period, str(step), *map(str, result)]
             line += [cell(closed, values, bands) for cell in cells]

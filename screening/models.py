@@ -150,6 +150,10 @@ class Submission(models.Model):
     # reviewer's statistics read small columns instead of every answers object.
     age = models.PositiveSmallIntegerField(null=True, blank=True)
     onset_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    # With age and sex, the quasi-identifiers the anonymous export's plan counts
+    # (reviewer.anonymity), read from the covering index instead of the answers.
+    running_years = models.PositiveSmallIntegerField(null=True, blank=True)
+    weekly_km = models.PositiveSmallIntegerField(null=True, blank=True)
     sex = models.CharField(max_length=12, blank=True, default="")
     criteria_mask = models.PositiveSmallIntegerField(default=0)
     limits_worst = models.IntegerField(default=0)
@@ -218,6 +222,8 @@ class Submission(models.Model):
             "onset_band": result.axis1.age_at_onset,
             "age": answers.get("age"),
             "onset_age": answers.get("onset_age"),
+            "running_years": answers.get("running_years"),
+            "weekly_km": answers.get("weekly_km"),
             "sex": answers.get("sex", ""),
             "criteria_mask": criteria_mask(result),
             "limits_worst": limits_mask(answers, "worst"),

@@ -1,7 +1,8 @@
 """The closed answers as one narrow column, and the statistics covering index around it.
 
-``closed_answers`` (screening.closed_answers) is filled for the rows already
-stored, from their answers, a batch at a time. On PostgreSQL the covering index
+``closed_answers`` (screening.closed_answers), ``running_years`` and
+``weekly_km`` are filled for the rows already stored, from their answers, a
+batch at a time. On PostgreSQL the covering index
 of migration 0004 is rebuilt with it and with the working definition (verdict,
 d1-d7), so that the reviewer's filters, cross-tabs and comparisons over any
 closed variable are index-only scans of narrow rows. SQLite has no INCLUDE
@@ -32,7 +33,7 @@ OLD_COLUMNS = (
     "instrument_version",
     "scoring_version",
 )
-# At most 32 columns per index (PostgreSQL's INDEX_MAX_KEYS): the key and 24 here.
+# At most 32 columns per index (PostgreSQL's INDEX_MAX_KEYS): the key and 26 here.
 COLUMNS = (
     *OLD_COLUMNS,
     "verdict",
@@ -44,6 +45,8 @@ COLUMNS = (
     "d6_no_daily_weakness",
     "d7_not_explained",
     "closed_answers",
+    "running_years",
+    "weekly_km",
 )
 BATCH = 2000
 
@@ -56,8 +59,17 @@ def fill(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         while batch := list(rows.filter(pk__gt=last)[:BATCH]):
             cursor.executemany(
-                f"UPDATE {table} SET closed_answers = %s WHERE id = %s",
-                [(closed_answers.encode(answers), pk) for pk, answers in batch],
+                f"UPDATE {table} SET closed_answers = %s, running_years = %s, weekly_km = %s "
+                "WHERE id = %s",
+                [
+                    (
+                        closed_answers.encode(answers),
+                        answers.get("running_years"),
+                        answers.get("weekly_km"),
+                        pk,
+                    )
+                    for pk, answers in batch
+                ],
             )
             last = batch[-1][0]
 
@@ -88,6 +100,16 @@ class Migration(migrations.Migration):
             model_name="submission",
             name="closed_answers",
             field=models.CharField(default="", max_length=255),
+        ),
+        migrations.AddField(
+            model_name="submission",
+            name="running_years",
+            field=models.PositiveSmallIntegerField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="submission",
+            name="weekly_km",
+            field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
         migrations.RunPython(widen_index, narrow_index),

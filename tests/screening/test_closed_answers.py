@@ -82,7 +82,7 @@ def test_a_new_submission_stores_its_closed_answers():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_upgrade_fills_the_closed_answers_of_stored_rows():
+def test_the_upgrade_fills_the_closed_answers_and_quasi_identifiers_of_stored_rows():
     executor = MigrationExecutor(connection)
     executor.migrate([("screening", "0010_followup")])
     old_model = executor.loader.project_state([("screening", "0010_followup")]).apps.get_model(
@@ -102,6 +102,9 @@ def test_the_upgrade_fills_the_closed_answers_of_stored_rows():
     executor.migrate(executor.loader.graph.leaf_nodes())
 
     for pk, answers in stored:
-        text = Submission.objects.values_list("closed_answers", flat=True).get(pk=pk)
+        text, years, km = Submission.objects.values_list(
+            "closed_answers", "running_years", "weekly_km"
+        ).get(pk=pk)
         assert text == closed_answers.encode(answers)
+        assert (years, km) == (answers["running_years"], answers["weekly_km"])
         assert text != "" and text != closed_answers.MISSING * closed_answers.WIDTH

@@ -271,6 +271,8 @@ PROFILE_COLUMNS = (
     "onset_band",
     "age",
     "onset_age",
+    "running_years",
+    "weekly_km",
     "sex",
     "criteria_mask",
     "limits_worst",
