@@ -80,6 +80,14 @@ def env_database(name: str, default: str) -> dict:
         raise ImproperlyConfigured(f"{name} cannot be read: {error}") from None
     if config["ENGINE"] == "django.db.backends.postgresql" and not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} must name a database")
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["OPTIONS"] = {
+            # A server-side cursor (QuerySet.iterator) here always reads to the end
+            # (an export, a backfill), so plan it for all its rows: with the default
+            # 0.1, an export of a date window ordered by id walked the primary key
+            # through every row (1.5 s) instead of sorting the window's (0.8 s).
+            "options": "-c cursor_tuple_fraction=1",
+        }
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
             # Every transaction takes the write lock when it begins. With SQLite's

