@@ -252,7 +252,9 @@ def _printed_html(name: str) -> tuple[str, list[tuple[str, str]]]:
     page = report.render_html(context)
     body, appendix = page.split('<section class="appendix"', 1)
     appendix = appendix.split("</section>", 1)[0]
-    rows = re.findall(r'<th scope="row">(.*?)</th><td(?: colspan="3")?>(.*?)</td>', appendix)
+    rows = re.findall(
+        r'<div class="aa-q">(.*?)</div><div class="aa-a(?: aa-wide)?">(.*?)</div>', appendix
+    )
 
     def text(markup: str) -> str:
         return flat(html.unescape(re.sub(r"<[^>]+>", " ", markup)))
