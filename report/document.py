@@ -85,7 +85,10 @@ from screening.versions import CURRENT_VERSION
 # the appendix only answers no table shows; no whole-table page breaks.
 # 1.8: the attached files named in the header; the appendix two short answers a row;
 # no CSS columns or flex row (they doubled the render time).
-REPORT_VERSION = "1.8"
+# 1.9 (issue 17, render time): the rules (d1-d7, c1-c8) and axis I one block a row,
+# the answers under the title instead of in a narrow column; the appendix's pairs as
+# inline blocks. Same text.
+REPORT_VERSION = "1.9"
 
 # Tagged PDF/UA-1 (see ``render_pdf`` for why not PDF/A-3).
 PDF_VARIANT = "pdf/ua-1"
