@@ -381,7 +381,7 @@ CLINICIAN_TEXTS: dict[scoring.Category, tuple[str, str, str]] = {
         gettext_noop("The answers partly fit the working definition"),
         gettext_noop(
             "Some parts of the working definition are met and others are open or only partly "
-            "met; table d1-d7 shows which, and the answers behind each."
+            "met; the list of parts d1-d7 shows which, and the answers behind each."
         ),
         gettext_noop(
             "A clinician's review of the open and partly met parts: some wait for an "
