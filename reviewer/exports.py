@@ -244,6 +244,17 @@ def _text(value: str | int | None) -> str:
     return "" if value is None else str(value)
 
 
+def _zip_member(name: str, stamp: tuple[int, ...]) -> zipfile.ZipInfo:
+    """A deflated member dated to the day, compressed at level 1: the codes still shrink
+    to about a fifth, five times faster than zlib's default level 6, which cost a
+    quarter of a large export's time."""
+    info = zipfile.ZipInfo(name, stamp)  # type: ignore[arg-type]
+    info.compress_type = zipfile.ZIP_DEFLATED
+    # ZipFile.open() reads a member's level from here (Python 3.13 names it compress_level).
+    info._compresslevel = 1  # type: ignore[attr-defined]
+    return info
+
+
 class _Fragments(dict[str, str]):
     """The CSV cells of a few consecutive closed items, by their characters in
     ``closed_answers``, each written out the first time it is seen."""
@@ -722,23 +733,20 @@ class Export:
         today = datetime.date.today()
         stamp = (today.year, today.month, today.day, 0, 0, 0)  # the day, no time
         with zipfile.ZipFile(pipe, "w") as archive:
-            info = zipfile.ZipInfo(DATA_FILES[self.fmt][0], stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info = _zip_member(DATA_FILES[self.fmt][0], stamp)
             with archive.open(info, "w", force_zip64=True) as data:
                 for chunk in self.data_chunks():
                     data.write(chunk.encode() if isinstance(chunk, str) else chunk)
                     if pipe.size >= CHUNK_BYTES:
                         yield pipe.take()
             if self.fmt in FOLLOWUP_FILES:
-                info = zipfile.ZipInfo(FOLLOWUP_FILES[self.fmt][0], stamp)
-                info.compress_type = zipfile.ZIP_DEFLATED
+                info = _zip_member(FOLLOWUP_FILES[self.fmt][0], stamp)
                 with archive.open(info, "w", force_zip64=True) as data:
                     for chunk in self.followup_chunks():
                         data.write(chunk.encode())
                         if pipe.size >= CHUNK_BYTES:
                             yield pipe.take()
-            info = zipfile.ZipInfo("datapackage.json", stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info = _zip_member("datapackage.json", stamp)
             archive.writestr(info, json.dumps(self.datapackage(), indent=2, ensure_ascii=False))
         yield pipe.take()
 
