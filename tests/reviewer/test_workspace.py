@@ -513,3 +513,19 @@ def test_a_staff_member_without_a_role_sees_no_crosstab_or_comparison(client, vi
     client.force_login(staff("nobody", None))
     assert client.get(reverse(view), query).status_code == 403
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_row_without_closed_answers_is_counted_as_not_answered_not_misread():
+    """A row whose closed answers were never filled breaks the fixed width the streamed
+    count relies on: the profile falls back to one GROUP BY per variable and reads
+    that row's answers as not answered, the others' as given."""
+    from reviewer import stats
+
+    given = make_submission(side="left")
+    blank = make_submission(side="left")
+    Submission.objects.filter(pk=blank.pk).update(closed_answers="")
+    made = stats.profile(Submission.objects.all(), [variables.VARIABLES["first_region"]])
+    counted = {code: k for code, _, k in made.tables["first_region"] if k}
+    assert made.n == 2
+    assert counted == {given.answers["first_region"]: 1, variables.NOT_ANSWERED: 1}
