@@ -34,9 +34,11 @@ All figures come from one run in one process, so the ratios compare like with li
   command line and a freshly started worker pay for a first PDF.
 
 Targets (issue 17): a typical report <= 20 x the baseline, the maximal one
-<= 40 x; the first download 2 s after the result page was shown < 50 ms at the
-median. Earlier (issue 4): cached download < 15 ms; memory flat between 10 and
-300 renders. Run with ``make bench-pdf``. BENCH_PDF_RENDERS sets the 300.
+<= 40 x (in wall time, and, as proposed in docs/performance.md, in CPU time
+of the same renders, which a busy machine stretches less); the first
+download 2 s after the result page was shown < 50 ms at the median.
+Earlier (issue 4): cached download < 15 ms; memory flat between 10 and 300
+renders. Run with ``make bench-pdf``. BENCH_PDF_RENDERS sets the 300.
 Lines starting with SUMMARY feed ``make bench``'s table (bench/run_all.py).
 
 ``python bench/bench_pdf.py --sections`` shows instead where the full
@@ -174,9 +176,16 @@ def maximal_answers() -> dict:
     return instrument.validate(answers)
 
 
-def timed(function: Callable[[], object]) -> float:
-    start = time.perf_counter()
+# CPU time of the renders timed by ``timed``, by the function's name, for the CPU
+# ratios: a busy spell of the shared machine stretches wall time but not CPU time.
+CPU_MS: dict[str, list[float]] = {}
+
+
+def timed(function: Callable[[], object], cpu_as: str = "") -> float:
+    start, cpu = time.perf_counter(), time.process_time()
     function()
+    if cpu_as:
+        CPU_MS.setdefault(cpu_as, []).append((time.process_time() - cpu) * 1000)
     return (time.perf_counter() - start) * 1000
 
 
@@ -369,10 +378,12 @@ def main() -> None:
     }
     for _ in range(ROUNDS):
         for name, vignette in samples.items():
-            times["baseline"].append(timed(baseline))
-            times[name].append(timed(lambda v=vignette: report.render_pdf(v, on=DAY)))  # type: ignore[misc]
-        times["baseline"].append(timed(baseline))
-        times["maximal"].append(timed(full))
+            times["baseline"].append(timed(baseline, "baseline"))
+            times[name].append(
+                timed(lambda v=vignette: report.render_pdf(v, on=DAY), name)  # type: ignore[misc]
+            )
+        times["baseline"].append(timed(baseline, "baseline"))
+        times["maximal"].append(timed(full, "maximal"))
         times["default font"].append(timed(baseline_default_font))
         times["reused fonts"].append(timed(baseline_shared_fonts))
     medians = {name: statistics.median(values) for name, values in times.items()}
@@ -454,6 +465,16 @@ def main() -> None:
         f"{vignette_medians[slowest] / baseline_median:5.1f}x; "
         f"pages {min(vignette_pages.values())}-{max(vignette_pages.values())}"
     )
+    cpu = {name: statistics.median(values) for name, values in CPU_MS.items()}
+    cpu_typical = statistics.median(cpu[name] for name in samples) / cpu["baseline"]
+    cpu_maximal = cpu["maximal"] / cpu["baseline"]
+    print(
+        f"  in CPU time (process_time, same renders): baseline {cpu['baseline']:5.1f} ms, "
+        f"typical report {cpu_typical:5.1f}x (per vignette "
+        f"{min(cpu[n] for n in samples) / cpu['baseline']:4.1f}x to "
+        f"{max(cpu[n] for n in samples) / cpu['baseline']:4.1f}x), "
+        f"maximal {cpu_maximal:5.1f}x"
+    )
     print(
         f"  full report (maximal answers, {full_pages} pages): first {full_first:7.1f} ms, "
         f"median {full_median:7.1f} ms"
@@ -508,6 +529,21 @@ def main() -> None:
         "x",
         "<= 40",
         full_ratio <= 40,
+    )
+    # The measure proposed for issue 17 (docs/performance.md): the same targets in CPU time.
+    summary(
+        "PDF typical report / baseline, CPU time",
+        round(cpu_typical, 1),
+        "x",
+        "<= 20 (proposed)",
+        cpu_typical <= 20,
+    )
+    summary(
+        "PDF maximal report / baseline, CPU time",
+        round(cpu_maximal, 1),
+        "x",
+        "<= 40 (proposed)",
+        cpu_maximal <= 40,
     )
     median_click = float(after_result["median"])  # type: ignore[arg-type]
     summary(
