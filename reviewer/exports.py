@@ -240,10 +240,6 @@ _ANONYMOUS_ITEMS = tuple(
 )
 
 
-def _text(value: str | int | None) -> str:
-    return "" if value is None else str(value)
-
-
 def _zip_member(name: str, stamp: tuple[int, ...]) -> zipfile.ZipInfo:
     """A deflated member dated to the day, compressed at level 1: the codes still shrink
     to about a fifth, five times faster than zlib's default level 6, which cost a
@@ -267,8 +263,7 @@ class _Fragments(dict[str, str]):
         cells = []
         at = 0
         for slot in self.slots:
-            codes = slot.decode(text[at : at + slot.width])
-            cells.append("" if codes is None else ";".join(codes))
+            cells.append(str(_code_cell(slot.decode(text[at : at + slot.width]))))
             at += slot.width
         self[text] = written = ",".join(cells)
         return written
@@ -550,7 +545,7 @@ class Export:
                 elif kind is _BAND:
                     line.append(bands[at])
                 else:
-                    line.append(_text(values[at]))
+                    line.append(str(_code_cell(values[at])))
             yield ",".join(line) + "\n"
 
     def _pg_csv_chunks(self) -> Iterator[str | bytes]:

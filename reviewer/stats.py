@@ -516,18 +516,13 @@ class Profile:
 def profile(queryset: QuerySet, variables: Iterable[Variable]) -> Profile:
     """Runners per value of each variable (a multi item: runners whose list holds each code).
 
-    One GROUP BY GROUPING SETS over the variables' narrow columns (the
-    definition, triage result, bands, version, and each answer's place in
-    ``closed_answers``). A runner who left an item out is counted under "Not
-    answered", so a single-valued table adds up to n.
+    On PostgreSQL each row is read once (:func:`_streamed_counts`); elsewhere,
+    or when a row's closed answers are not as wide as the layout, one GROUP BY
+    per variable (:func:`_grouped_codes`). A runner who left an item out is
+    counted under "Not answered", so a single-valued table adds up to n.
     """
     chosen = list(variables)
-    try:
-        if connection.vendor != "postgresql":
-            raise _NotFixedWidth
-        n, raw = _streamed_counts(queryset, chosen)
-    except _NotFixedWidth:
-        n, raw = _grouped_codes(queryset, chosen)
+    n, raw = _streamed_counts(queryset, chosen) or _grouped_codes(queryset, chosen)
     tables: dict[str, list[tuple[str, str, int]]] = {}
     for variable in chosen:
         per_code = raw[variable.key]
@@ -566,8 +561,9 @@ STREAM_BYTES = 4 * 1024 * 1024
 
 def _streamed_counts(
     queryset: QuerySet, chosen: list[Variable]
-) -> tuple[int, dict[str, Counter[str]]]:
-    """Runners per code of each variable, reading each row once (PostgreSQL).
+) -> tuple[int, dict[str, Counter[str]]] | None:
+    """Runners per code of each variable, reading each row once (PostgreSQL; None
+    elsewhere, or when a row is not as wide as the layout).
 
     A GROUP BY per variable costs a pass over the rows each, and grouping sets
     over eighty variables cost as much as eighty passes. Instead each row is
@@ -576,6 +572,8 @@ def _streamed_counts(
     bytes object, so the characters at one place in every row are a strided
     slice, and ``bytes.count`` counts each code there at C speed.
     """
+    if connection.vendor != "postgresql":
+        return None
     width = closed_answers.WIDTH
     others = [v for v in chosen if not v.is_answer]
     # At each place in a row: which characters to count, for which variable and code.
@@ -584,19 +582,17 @@ def _streamed_counts(
         if variable.is_answer:
             slot = variable.slot
             start = slot.start - 1
-            marks = [(start, closed_answers.MISSING.encode(), NOT_ANSWERED)]
+            marks = [(start, closed_answers.MISSING, NOT_ANSWERED)]
             if variable.multi:
                 marks += [
-                    (start + i, closed_answers.HELD.encode(), code)
-                    for i, code in enumerate(slot.codes)
+                    (start + i, closed_answers.HELD, code) for i, code in enumerate(slot.codes)
                 ]
             else:
-                marks += [(start, slot.char(code).encode(), code) for code in slot.codes]
+                marks += [(start, slot.char(code), code) for code in slot.codes]
         else:
             at = width + others.index(variable)
-            marks = [(at, closed_answers.MISSING.encode(), NOT_ANSWERED)] + [
-                (at, closed_answers.ALPHABET[i].encode(), code)
-                for i, code in enumerate(variable.codes)
+            marks = [(at, closed_answers.MISSING, NOT_ANSWERED)] + [
+                (at, closed_answers.ALPHABET[i], code) for i, code in enumerate(variable.codes)
             ]
         for at, mark, code in marks:
             places.setdefault(at, []).append((ord(mark), variable.key, code))
@@ -624,18 +620,21 @@ def _streamed_counts(
 
     n = 0
     pending = bytearray()
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy,
-    ):
-        for data in copy:
-            pending += data
-            if len(pending) >= STREAM_BYTES:
-                whole = len(pending) - len(pending) % line
-                n += count(bytes(pending[:whole]))
-                del pending[:whole]
-    if pending:
-        n += count(bytes(pending))
+    try:
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy,
+        ):
+            for data in copy:
+                pending += data
+                if len(pending) >= STREAM_BYTES:
+                    whole = len(pending) - len(pending) % line
+                    n += count(bytes(pending[:whole]))
+                    del pending[:whole]
+        if pending:
+            n += count(bytes(pending))
+    except _NotFixedWidth:
+        return None
     return n, raw
 
 
