@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 K = 5
@@ -112,6 +112,14 @@ class Plan:
     def rows_kept(self) -> int:
         return sum(self.rows_at_step)
 
+    def written_for(self, start: Key) -> tuple[int, Key] | None:
+        """The step and the written quasi-identifiers of the rows whose first-step key
+        is ``start``, or None if they are left out."""
+        step = self.step_of.get(start)
+        if step is None:
+            return None
+        return step, _widen(start, STEPS[step])
+
     def key_for(self, facts: Facts) -> tuple[int, Key] | None:
         """The step and the written quasi-identifiers of a row, or None if it is left out."""
         step = self.step_of.get(quasi_key(facts, STEPS[0]))
@@ -160,7 +168,15 @@ def make_plan(rows: Iterable[Facts]) -> Plan:
     >>> plan.key_for(lone[0]) is None
     True
     """
-    first = Counter(quasi_key(facts, STEPS[0]) for facts in rows)
+    return plan_from_counts(Counter(quasi_key(facts, STEPS[0]) for facts in rows))
+
+
+def plan_from_counts(first: Mapping[Key, int]) -> Plan:
+    """The plan for rows counted by their first-step key (see :func:`make_plan`).
+
+    All rows that share a first-step key share one fate, so a database's
+    GROUP BY of the keys is all the plan needs, not the rows themselves.
+    """
     plan = Plan()
     # The starting combinations still waiting, with their row counts.
     waiting = dict(first)

@@ -627,15 +627,20 @@ def test_shared_follow_ups_travel_with_their_rows_in_every_profile(reviewer_clie
 
 
 @pytest.mark.django_db
-def test_the_anonymous_csv_read_from_closed_answers_is_what_the_records_say():
-    """The anonymous CSV is written from the closed answers column without reading the
-    answers object; row for row it is what the JSON-reading records (the JSONL's) give."""
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path is PostgreSQL's")
+def test_the_anonymous_csv_copied_by_postgresql_is_what_the_records_say():
+    """PostgreSQL writes the anonymous CSV itself (the plan in a temporary table, closed
+    items from the closed answers column); row for row it is what the JSON-reading
+    records (the JSONL's, and SQLite's CSV) give, and the follow-ups link the same rows."""
     call_command("seed_submissions", "400", "--seed", "7", stdout=io.StringIO())
     make_submission(weekly_km=0, running_years=0)
+    make_submission()  # neither sex nor weekly km given: keys with NULL parts
     shared = Submission.objects.filter(share_for_research=True)
+    for screening in shared.order_by("id")[10:400:40]:
+        add_followup(screening)
     for queryset in (shared, shared.filter(sex="female")):
         fast = exports.Export(queryset, "csv")
-        lines = "".join(fast._csv_chunks())
+        lines = "".join(c.decode() if isinstance(c, bytes) else c for c in fast._pg_csv_chunks())
         generic = exports.Export(queryset, "csv")
         columns = exports.header(exports.Profile.ANONYMOUS)
         expected = exports._Lines().row(columns) + "".join(
@@ -644,3 +649,30 @@ def test_the_anonymous_csv_read_from_closed_answers_is_what_the_records_say():
         assert fast.rows == generic.rows > 0
         assert lines == expected
         assert fast._row_of == generic._row_of
+        assert fast._row_of  # some follow-ups link to kept rows
+
+
+@pytest.mark.django_db
+def test_the_plan_from_the_databases_grouped_keys_is_the_plan_of_the_rows():
+    """The anonymity plan is made from a GROUP BY of first-step keys (integer division
+    and the month in SQL); it is the plan ``make_plan`` makes from every row's exact
+    facts, unknown sex and weekly km included."""
+    call_command("seed_submissions", "300", "--seed", "11", stdout=io.StringIO())
+    make_submission()  # neither sex nor weekly km
+    make_submission(weekly_km=0, running_years=0)
+    shared = Submission.objects.filter(share_for_research=True)
+    for queryset in (shared, shared.filter(sex="male")):
+        facts = [
+            (age, sex or "", years, km, day)
+            for age, sex, years, km, day in queryset.values_list(
+                "age", "sex", "running_years", "weekly_km", "created_on"
+            )
+        ]
+        expected = anonymity.make_plan(facts)
+        made = exports.Export(queryset, "csv")._plan()
+        assert made.step_of == expected.step_of
+        assert (made.rows_at_step, made.rows_left_out) == (
+            expected.rows_at_step,
+            expected.rows_left_out,
+        )
+        assert made.rows_kept + made.rows_left_out == len(facts)
