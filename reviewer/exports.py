@@ -49,7 +49,17 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection
-from django.db.models import BinaryField, Count, F, Func, Prefetch, QuerySet, Value
+from django.db.models import (
+    BinaryField,
+    Case,
+    Count,
+    F,
+    Func,
+    Prefetch,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncMonth
 
@@ -1128,6 +1138,16 @@ def _pg_closed_cell(slot: closed_answers.Slot) -> tuple[str, list[str]]:
     return f"CASE get_byte(q.closed, {at}) {whens} END", list(slot.codes)
 
 
+def _answer_text(item_id: str) -> Any:
+    """An item's answer as text, read from the answers object only in rows of a version
+    that asked it: each read unpacks the whole object, which lies out of line (TOAST)."""
+    asked = [v for v in versions.VERSIONS if item_id in versions.instrument_for(v).ITEMS]
+    read = KeyTextTransform(item_id, "answers")
+    if len(asked) == len(versions.VERSIONS):
+        return read
+    return Case(When(instrument_version__in=asked, then=read), default=None)
+
+
 class PgAnonymousCsv:
     """The anonymous CSV's rows (no header) by ``COPY (SELECT ...) TO STDOUT``, as
     :meth:`Export.records` and ``_code_lines`` write them.
@@ -1187,7 +1207,7 @@ class PgAnonymousCsv:
                     function="convert_to",
                     output_field=BinaryField(),
                 ),
-                **{f"_n_{item_id}": KeyTextTransform(item_id, "answers") for item_id in numbers},
+                **{f"_n_{item_id}": _answer_text(item_id) for item_id in numbers},
             )
             .values_list(*stored, "_closed", *(f"_n_{item_id}" for item_id in numbers))
         )
