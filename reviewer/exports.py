@@ -1068,6 +1068,19 @@ def _pg_select(include_free_text: bool) -> tuple[str, str, list[Any]]:
     return ", ".join(expressions), record, params
 
 
+def _gathered(copy: Any) -> Iterator[bytes]:
+    """A ``COPY ... TO STDOUT``'s rows in chunks of about ``CHUNK_BYTES``: COPY sends one
+    message per row, and passing each on as its own chunk costs more than the row."""
+    pending = bytearray()
+    for block in copy:
+        pending += block
+        if len(pending) >= CHUNK_BYTES:
+            yield bytes(pending)
+            pending.clear()
+    if pending:
+        yield bytes(pending)
+
+
 class PgCsv:
     """``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` of the filtered rows, streamed (no header).
 
@@ -1094,19 +1107,10 @@ class PgCsv:
         # the filtered query (sending the query's first once made a filtered
         # free-text export match no row).
         all_params = [*params, *inner_params]
-        # COPY sends one message per row; passing each on as its own chunk costs more
-        # than the row itself, so rows are gathered into chunks of about 64 KiB.
-        pending = bytearray()
         with connection.cursor() as cursor:
             with cursor.cursor.copy(copy_sql, all_params) as copy:
-                for block in copy:
-                    pending += block
-                    if len(pending) >= CHUNK_BYTES:
-                        yield bytes(pending)
-                        pending.clear()
+                yield from _gathered(copy)
             self.rows = max(cursor.cursor.rowcount, 0)
-        if pending:
-            yield bytes(pending)
 
 
 # The anonymity plan as a lookup for the COPY below: a temporary table of this
@@ -1258,7 +1262,6 @@ class PgAnonymousCsv:
         source, source_params = self._rows_sql()
         cells, cell_params = self._cells()
         copy_sql = f"COPY (SELECT {cells} FROM {source} ORDER BY q.id) TO STDOUT (FORMAT csv)"
-        pending = bytearray()
         with connection.cursor() as cursor:
             self._load_plan(cursor.cursor)
             # Sorted in memory (the rows of a 100,000-row export take about 30 MB), and
@@ -1268,11 +1271,7 @@ class PgAnonymousCsv:
             cursor.execute("SET jit = off")
             try:
                 with cursor.cursor.copy(copy_sql, [*cell_params, *source_params]) as copy:
-                    for block in copy:
-                        pending += block
-                        if len(pending) >= CHUNK_BYTES:
-                            yield bytes(pending)
-                            pending.clear()
+                    yield from _gathered(copy)
                 self.rows = max(cursor.cursor.rowcount, 0)
                 if self._followed:
                     cursor.execute(
@@ -1285,8 +1284,6 @@ class PgAnonymousCsv:
                 cursor.execute(f"DROP TABLE IF EXISTS {_PLAN_TABLE}")
                 cursor.execute("RESET work_mem")
                 cursor.execute("RESET jit")
-        if pending:
-            yield bytes(pending)
 
     def _load_plan(self, cursor: Any) -> None:
         cursor.execute(
