@@ -223,14 +223,15 @@ def first_keys_of(queryset: QuerySet) -> list[tuple[FirstKey, anonymity.Key, int
     )
     keys = []
     for a, sex, y, k, month, n in grouped:
-        written = (
-            "" if a is None else anonymity.band(a * first.age_years, first.age_years),
+        # A band's start stands for every value in it: quasi_key bands it the same way.
+        facts = (
+            None if a is None else a * first.age_years,
             sex or "",
-            "" if y is None else anonymity.band(y * first.running_years, first.running_years),
-            "" if k is None else anonymity.band(k * first.weekly_km, first.weekly_km),
-            anonymity.period(month, first.period),
+            None if y is None else y * first.running_years,
+            None if k is None else k * first.weekly_km,
+            month,
         )
-        keys.append(((a, sex or "", y, k, month), written, n))
+        keys.append(((a, sex or "", y, k, month), anonymity.quasi_key(facts, first), n))
     return keys
 
 
@@ -476,7 +477,6 @@ class Export:
 
     def _pg_csv_chunks(self) -> Iterator[str | bytes]:
         yield _Lines().row(header(self.profile, self.include_free_text))
-        copied: PgCsv | PgAnonymousCsv
         if self.profile is Profile.ANONYMOUS:
             anonymous = PgAnonymousCsv(
                 self.queryset, self._plan(), self._first_keys(), self._followed_up()
