@@ -10,7 +10,8 @@ string fits in the statistics covering index (migration 0011), so the
 reviewer's filters, cross-tabs and comparisons are index-only scans of narrow
 rows instead of passes over the answers.
 
-The layout follows the current instrument's enum and multi items in order;
+The layout follows the current instrument's enum and multi items in order,
+then those only an earlier version asked (version 1's diagnosis_explains);
 each item's codes are the current version's, then any code an earlier version
 had and the current one dropped, so every stored answer has a place. The
 string is derived from the answers and never read back into them: a change of
@@ -90,19 +91,29 @@ def _codes(item_id: str, current: tuple[str, ...]) -> tuple[str, ...]:
     return (*current, *dict.fromkeys(c for c in earlier if c not in current))
 
 
+def _closed_items() -> list[instrument.Item]:
+    """The current instrument's closed items in order, then those only an earlier version
+    asked (in that version's order), so that every stored closed answer has a place."""
+    items: dict[str, instrument.Item] = {}
+    earlier = [versions.instrument_for(v).SECTIONS for v in reversed(versions.VERSIONS)]
+    for sections in (instrument.SECTIONS, *earlier):
+        for section in sections:
+            for item in section.items:
+                if item.kind in (instrument.Kind.ENUM, instrument.Kind.MULTI):
+                    items.setdefault(item.id, item)
+    return list(items.values())
+
+
 def _layout() -> dict[str, Slot]:
     slots: dict[str, Slot] = {}
     start = 1
-    for section in instrument.SECTIONS:
-        for item in section.items:
-            if item.kind not in (instrument.Kind.ENUM, instrument.Kind.MULTI):
-                continue
-            multi = item.kind is instrument.Kind.MULTI
-            slot = Slot(item.id, start, _codes(item.id, tuple(item.codes)), multi)
-            if not multi and len(slot.codes) > len(ALPHABET):
-                raise ValueError(f"{item.id}: more codes than characters")
-            slots[item.id] = slot
-            start += slot.width
+    for item in _closed_items():
+        multi = item.kind is instrument.Kind.MULTI
+        slot = Slot(item.id, start, _codes(item.id, tuple(item.codes)), multi)
+        if not multi and len(slot.codes) > len(ALPHABET):
+            raise ValueError(f"{item.id}: more codes than characters")
+        slots[item.id] = slot
+        start += slot.width
     return slots
 
 

@@ -154,6 +154,9 @@ class Submission(models.Model):
     # (reviewer.anonymity), read from the covering index instead of the answers.
     running_years = models.PositiveSmallIntegerField(null=True, blank=True)
     weekly_km = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The one answer of the anonymous export that is neither closed nor banded: a
+    # column, so that the export reads the covering index and never the answers.
+    pain_level = models.PositiveSmallIntegerField(null=True, blank=True)
     sex = models.CharField(max_length=12, blank=True, default="")
     criteria_mask = models.PositiveSmallIntegerField(default=0)
     limits_worst = models.IntegerField(default=0)
@@ -224,6 +227,7 @@ class Submission(models.Model):
             "onset_age": answers.get("onset_age"),
             "running_years": answers.get("running_years"),
             "weekly_km": answers.get("weekly_km"),
+            "pain_level": answers.get("pain_level"),
             "sex": answers.get("sex", ""),
             "criteria_mask": criteria_mask(result),
             "limits_worst": limits_mask(answers, "worst"),

@@ -9,17 +9,24 @@ import io
 import json
 import zipfile
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reviewer import anonymity, exports
-from screening import audit
+from screening import audit, scoring, versions
 from screening.instrument import ITEMS, Kind
 from screening.models import AuditEntry, Submission
 from tests.reviewers import make_submission
+from tests.screening.examples import examples
+from tests.strategies import valid_answers
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 EXPORT = "admin:screening_submission_export"
 AGGREGATES = "admin:screening_submission_export_aggregates"
@@ -650,8 +657,46 @@ def test_the_anonymous_csv_copied_by_postgresql_is_what_the_records_say():
         assert lines == expected
         assert fast._row_of == generic._row_of
         assert fast._row_of  # some follow-ups link to kept rows
-        # version 1's rows carry diagnosis_explains, the last column, read from their answers
-        assert {line.rsplit(",", 1)[1] for line in lines.splitlines()[1:]} > {""}
+        # version 1's rows carry diagnosis_explains, the last column, from its place in
+        # the closed answers; flags written from flag_mask come in the stored order
+        rows = list(csv.reader(lines.splitlines()[1:]))
+        assert {row[-1] for row in rows} > {""}
+        assert any(";" in row[columns.index("flags")] for row in rows)
+
+
+def test_flags_are_stored_in_the_order_of_the_current_rules_whatever_the_version():
+    """The COPY export writes the flags from ``flag_mask``'s bits in the order of
+    ``scoring.FLAG_RULES``: the stored list only while every version raises its flags
+    in its rules' order and keeps its rules in that order."""
+    order = [rule.code for rule in scoring.FLAG_RULES]
+    for version in versions.VERSIONS:
+        codes = [rule.code for rule in versions.scoring_for(version).FLAG_RULES]
+        assert codes == [code for code in order if code in codes]
+
+
+@examples(200)
+@given(
+    st.sampled_from(versions.VERSIONS).flatmap(
+        lambda v: st.tuples(st.just(v), valid_answers(versions.instrument_for(v).ITEMS))
+    )
+)
+def test_a_scored_results_flags_follow_the_rules_order(version_and_answers):
+    version, answers = version_and_answers
+    codes = versions.scoring_for(version).score(answers).flag_codes
+    assert codes == sorted(codes, key=[rule.code for rule in scoring.FLAG_RULES].index)
+
+
+def test_every_number_of_the_anonymous_export_is_a_column_copied_from_the_answers():
+    """The COPY export reads only the covering index's columns: an item neither closed
+    nor banded must be a column of its own, filled from the answers."""
+    columns = {field.name for field in Submission._meta.concrete_fields}
+    assert exports._NUMBER_COLUMNS
+    assert set(exports._NUMBER_COLUMNS) <= columns
+    answers = json.loads((EXAMPLES / "v2_triathlete_foot_centric_spread.json").read_text())
+    fields = Submission.fields_from(answers)
+    assert {c: fields[c] for c in exports._NUMBER_COLUMNS} == {
+        c: answers.get(c) for c in exports._NUMBER_COLUMNS
+    }
 
 
 @pytest.mark.django_db

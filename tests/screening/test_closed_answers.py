@@ -57,9 +57,15 @@ def test_every_version_1_closed_answer_reads_back(answers):
     assert read_back(closed_answers.encode(answers)) == given_closed(answers, v1.ITEMS)
 
 
-def test_every_closed_item_of_the_current_instrument_has_a_slot_in_order():
+def test_every_closed_item_of_any_version_has_a_slot_current_ones_first_in_order():
     closed = [item.id for item in instrument.ITEMS.values() if item.kind in CLOSED]
-    assert list(closed_answers.SLOTS) == closed
+    retired = [
+        item.id
+        for item in v1.ITEMS.values()
+        if item.kind in CLOSED and item.id not in instrument.ITEMS
+    ]
+    assert retired == ["diagnosis_explains"]
+    assert list(closed_answers.SLOTS) == closed + retired
     starts = [slot.start for slot in closed_answers.SLOTS.values()]
     assert starts == sorted(set(starts))
     last = list(closed_answers.SLOTS.values())[-1]
@@ -68,9 +74,9 @@ def test_every_closed_item_of_the_current_instrument_has_a_slot_in_order():
 
 def test_the_layout_is_pinned():
     """A stored string is read with today's layout: if this fails, the layout changed, and a
-    migration must rewrite ``closed_answers`` from the answers (as 0011 fills it) before
-    the new signature is written here."""
-    assert closed_answers.signature() == "1d25d058fac5"
+    migration must rewrite ``closed_answers`` from the answers (as 0011 and 0012 fill
+    it) before the new signature is written here."""
+    assert closed_answers.signature() == "5940b2917643"
 
 
 @pytest.mark.django_db
@@ -109,3 +115,37 @@ def test_the_upgrade_fills_the_closed_answers_and_quasi_identifiers_of_stored_ro
         assert (years, km) == (answers.get("running_years"), answers.get("weekly_km"))
         assert any(answers.get("weekly_km") for _, answers in stored)
         assert text != "" and text != closed_answers.MISSING * closed_answers.WIDTH
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_to_0012_rewrites_the_closed_answers_and_fills_the_pain_level():
+    """Rows stored under 0011's layout (today's without the retired items' places at
+    the end) read back in today's layout, version 1's diagnosis_explains included."""
+    before = [("screening", "0011_closed_answers")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_model = executor.loader.project_state(before).apps.get_model("screening", "Submission")
+    existing = {field.name for field in old_model._meta.get_fields()}
+    old_width = closed_answers.SLOTS["diagnosis_explains"].start - 1
+    stored = []
+    for path, version in (
+        (EXAMPLES / "v1" / "v1_author_hip_centric.json", "1"),
+        (EXAMPLES / "v2_triathlete_foot_centric_spread.json", "2"),
+    ):
+        answers = json.loads(path.read_text())
+        fields = Submission.fields_from(answers, instrument_version=version)
+        fields["closed_answers"] = fields["closed_answers"][:old_width]
+        row = old_model.objects.create(**{k: v for k, v in fields.items() if k in existing})
+        stored.append((row.pk, answers))
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    explains = closed_answers.SLOTS["diagnosis_explains"]
+    for pk, answers in stored:
+        text, pain = Submission.objects.values_list("closed_answers", "pain_level").get(pk=pk)
+        assert text == closed_answers.encode(answers)
+        assert pain == answers["pain_level"]
+        given = answers.get("diagnosis_explains")
+        assert explains.decode(text[explains.start - 1]) == (given and [given])
+    assert any(answers.get("diagnosis_explains") for _, answers in stored)

@@ -273,6 +273,7 @@ PROFILE_COLUMNS = (
     "onset_age",
     "running_years",
     "weekly_km",
+    "pain_level",
     "sex",
     "criteria_mask",
     "limits_worst",
