@@ -1205,9 +1205,10 @@ class PgAnonymousCsv:
                 )
                 self._lookup[(*found, month)] = (step, age, years, km, period)
 
-    def _rows_sql(self) -> tuple[str, list[Any]]:
-        """The FROM clause of the kept rows, each beside its plan entry, and its parameters."""
-        stored = (
+    @staticmethod
+    def read_columns() -> tuple[str, ...]:
+        """The columns the rows are read from, besides ``closed_answers``."""
+        return (
             "id",
             "created_on",
             *ANONYMOUS_BANDS,
@@ -1216,6 +1217,10 @@ class PgAnonymousCsv:
             "flag_mask",
             *_NUMBER_COLUMNS,
         )
+
+    def _rows_sql(self) -> tuple[str, list[Any]]:
+        """The FROM clause of the kept rows, each beside its plan entry, and its parameters."""
+        stored = self.read_columns()
         # Unordered: the rows meet the plan in a hash join and are then sorted by id once.
         # Every column read is in the statistics covering index (migration 0012), so the
         # rows come from an index-only scan, never from the table nor its answers.

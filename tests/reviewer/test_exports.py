@@ -664,6 +664,21 @@ def test_the_anonymous_csv_copied_by_postgresql_is_what_the_records_say():
         assert any(";" in row[columns.index("flags")] for row in rows)
 
 
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the covering index is PostgreSQL's")
+def test_every_column_the_anonymous_copy_reads_is_in_the_covering_index():
+    """Else the export falls back from an index-only scan to a table page per row."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a "
+            "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+            "WHERE i.indexrelid = 'submission_stats_cover'::regclass"
+        )
+        indexed = {name for (name,) in cursor.fetchall()}
+    read = {*exports.PgAnonymousCsv.read_columns(), "closed_answers"}
+    assert read <= indexed
+
+
 def test_flags_are_stored_in_the_order_of_the_current_rules_whatever_the_version():
     """The COPY export writes the flags from ``flag_mask``'s bits in the order of
     ``scoring.FLAG_RULES``: the stored list only while every version raises its flags

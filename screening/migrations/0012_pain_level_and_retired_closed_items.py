@@ -1,4 +1,4 @@
-"""The anonymous export reads the statistics covering index alone.
+"""The pain level as a column, and a place in the closed answers for every version's items.
 
 Every cell of the anonymous CSV comes from a column of migration 0011's
 covering index but three: the row's id, its pain level (an answer) and, in
@@ -7,48 +7,18 @@ unpacked every row's answers object out of line, and the row itself had to
 be fetched from the table, one page per row once rows of a period lie
 scattered (reviewer.exports.PgAnonymousCsv).
 
-So ``pain_level`` becomes a column, ``closed_answers`` gets a place for the
+So ``pain_level`` becomes a column, and ``closed_answers`` gets a place for the
 closed items only an earlier version asked (screening.closed_answers; its
 layout changes, so every row's string is rewritten from its answers, a batch
-at a time, as 0011 filled it), and the covering index includes ``id`` and
-``pain_level``. The flags are written from ``flag_mask``, already there.
+at a time, as 0011 filled it). Migration 0013 then adds ``id`` and
+``pain_level`` to the covering index; the flags are written from
+``flag_mask``, already there.
 """
 
 from django.db import migrations, models
 
 from screening import closed_answers
 
-INDEX = "submission_stats_cover"
-# 0011's columns. At most 32 columns per index (PostgreSQL's INDEX_MAX_KEYS):
-# the key and 27 here.
-OLD_COLUMNS = (
-    "category",
-    "pattern",
-    "side",
-    "sex",
-    "onset_band",
-    "criteria_supported",
-    "criteria_mask",
-    "flag_mask",
-    "limits_worst",
-    "limits_typical",
-    "age",
-    "onset_age",
-    "instrument_version",
-    "scoring_version",
-    "verdict",
-    "d1_sensation",
-    "d2_coordination",
-    "d3_running_specific",
-    "d4_no_nerve_symptoms",
-    "d5_no_localized_pain",
-    "d6_no_daily_weakness",
-    "d7_not_explained",
-    "closed_answers",
-    "running_years",
-    "weekly_km",
-)
-COLUMNS = (*OLD_COLUMNS, "id", "pain_level")
 BATCH = 2000
 
 
@@ -69,24 +39,6 @@ def fill(apps, schema_editor):
             last = batch[-1][0]
 
 
-def _cover(schema_editor, columns):
-    schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
-    schema_editor.execute(
-        f"CREATE INDEX {INDEX} ON screening_submission (created_on) "
-        f"INCLUDE ({', '.join(columns)}) WHERE share_for_research"
-    )
-
-
-def widen_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        _cover(schema_editor, COLUMNS)
-
-
-def narrow_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        _cover(schema_editor, OLD_COLUMNS)
-
-
 class Migration(migrations.Migration):
     dependencies = [("screening", "0011_closed_answers")]
 
@@ -97,5 +49,4 @@ class Migration(migrations.Migration):
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
-        migrations.RunPython(widen_index, narrow_index),
     ]
