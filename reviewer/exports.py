@@ -1110,10 +1110,6 @@ class PgCsv:
             self.rows = max(cursor.cursor.rowcount, 0)
 
 
-# The anonymity plan as a lookup for the COPY below: a temporary table of this
-# connection, from a row's first-step key (``first_keys_of``'s, -1 for a band not
-# answered) to the step and the quasi-identifiers it is written with. It holds bands
-# and months, never a row.
 # The anonymous export's items that are neither closed nor banded (the pain level):
 # each is a column of its own, copied from the answers by Submission.fields_from.
 _NUMBER_COLUMNS = tuple(
@@ -1122,6 +1118,10 @@ _NUMBER_COLUMNS = tuple(
     if item_id not in closed_answers.SLOTS and not banded
 )
 
+# The anonymity plan as a lookup for the COPY below: a temporary table of this
+# connection, from a row's first-step key (``first_keys_of``'s, -1 for a band not
+# answered) to the step and the quasi-identifiers it is written with. It holds bands
+# and months, never a row.
 _PLAN_NAME = "stride_anonymity_plan"
 _PLAN_TABLE = f"pg_temp.{_PLAN_NAME}"
 _PLAN_JOIN = (
@@ -1171,10 +1171,10 @@ class PgAnonymousCsv:
     (``_PLAN_JOIN``); closed items come from the bytes of ``closed_answers``,
     flags from ``flag_mask``, the pain level from its column, and a row left out
     by the plan finds no match. All of these are in the statistics covering
-    index (migration 0012): the rows come from an index-only scan of narrow
+    index (migration 0013): the rows come from an index-only scan of narrow
     entries in date order instead of one table page per row (a 100,000-row
-    export read 5,430 index pages instead of 100,225 table pages, 94,331 of
-    them from disk, 13 s of a cold run, docs/performance.md). Every cell is a
+    export reads 5,430 buffers of the index where it read 100,225 of the table,
+    94,331 of them not cached, 13 s of a cold run; docs/performance.md). Every cell is a
     code, a number, a band or a period (no formula can start one); an empty
     cell is NULL, which CSV writes as nothing.
     ``rows`` holds the number of rows and ``row_of`` the row number of each
@@ -1222,7 +1222,7 @@ class PgAnonymousCsv:
         """The FROM clause of the kept rows, each beside its plan entry, and its parameters."""
         stored = self.read_columns()
         # Unordered: the rows meet the plan in a hash join and are then sorted by id once.
-        # Every column read is in the statistics covering index (migration 0012), so the
+        # Every column read is in the statistics covering index (migration 0013), so the
         # rows come from an index-only scan, never from the table nor its answers.
         inner = (
             self._queryset.order_by()
