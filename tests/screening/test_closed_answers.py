@@ -113,6 +113,8 @@ def test_the_upgrade_fills_the_closed_answers_and_quasi_identifiers_of_stored_ro
         ).get(pk=pk)
         assert text == closed_answers.encode(answers)
         assert (years, km) == (answers.get("running_years"), answers.get("weekly_km"))
+        pain = Submission.objects.values_list("pain_level", flat=True).get(pk=pk)
+        assert pain == answers["pain_level"]  # 0012, for rows 0011 wrote in today's layout
         assert any(answers.get("weekly_km") for _, answers in stored)
         assert text != "" and text != closed_answers.MISSING * closed_answers.WIDTH
 
@@ -120,7 +122,8 @@ def test_the_upgrade_fills_the_closed_answers_and_quasi_identifiers_of_stored_ro
 @pytest.mark.django_db(transaction=True)
 def test_the_upgrade_to_0012_rewrites_the_closed_answers_and_fills_the_pain_level():
     """Rows stored under 0011's layout (today's without the retired items' places at
-    the end) read back in today's layout, version 1's diagnosis_explains included."""
+    the end) read back in today's layout, version 1's diagnosis_explains included; a
+    row whose string was never filled is rewritten from its answers."""
     before = [("screening", "0011_closed_answers")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
@@ -128,13 +131,15 @@ def test_the_upgrade_to_0012_rewrites_the_closed_answers_and_fills_the_pain_leve
     existing = {field.name for field in old_model._meta.get_fields()}
     old_width = closed_answers.SLOTS["diagnosis_explains"].start - 1
     stored = []
-    for path, version in (
-        (EXAMPLES / "v1" / "v1_author_hip_centric.json", "1"),
-        (EXAMPLES / "v2_triathlete_foot_centric_spread.json", "2"),
+    for path, version, width in (
+        (EXAMPLES / "v1" / "v1_author_hip_centric.json", "1", old_width),
+        (EXAMPLES / "v2_triathlete_foot_centric_spread.json", "2", old_width),
+        (EXAMPLES / "v1" / "v1_author_hip_centric.json", "1", 0),
+        (EXAMPLES / "v2_triathlete_foot_centric_spread.json", "2", 0),
     ):
         answers = json.loads(path.read_text())
         fields = Submission.fields_from(answers, instrument_version=version)
-        fields["closed_answers"] = fields["closed_answers"][:old_width]
+        fields["closed_answers"] = fields["closed_answers"][:width]
         row = old_model.objects.create(**{k: v for k, v in fields.items() if k in existing})
         stored.append((row.pk, answers))
 
