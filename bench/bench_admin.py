@@ -154,7 +154,7 @@ def export_run(url: str, created_from: str, created_to: str) -> None:
     shared = Submission.objects.filter(
         share_for_research=True, created_on__gte=created_from, created_on__lte=created_to
     )
-    read = shared.order_by("id").values_list(*PgAnonymousCsv.read_columns(), "closed_answers")
+    read = shared.order_by("id").values_list(*PgAnonymousCsv.READ_COLUMNS, "closed_answers")
     sql, params = read.query.sql_with_params()
     started = time.perf_counter()
     with (

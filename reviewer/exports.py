@@ -63,7 +63,7 @@ from django.db.models.functions import TruncMonth
 from reviewer import anonymity
 from screening import closed_answers, fhir, followup, followup_questions, scoring, versions
 from screening.instrument import Kind
-from screening.models import DEFINITION_FIELDS, AuditEntry, FollowUp
+from screening.models import DEFINITION_FIELDS, AuditEntry, FollowUp, flag_mask
 
 CHUNK_SIZE = 2000
 FORMULA_CHARACTERS = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
@@ -100,15 +100,6 @@ DATA_FILES = {
 }
 
 
-def _all_items() -> dict[str, Any]:
-    """Every item any version asked, the current version's first, in their order."""
-    items: dict[str, Any] = {}
-    for version in (versions.CURRENT_VERSION, *versions.VERSIONS):
-        for item_id, item in versions.instrument_for(version).ITEMS.items():
-            items.setdefault(item_id, item)
-    return items
-
-
 def _asked_by() -> dict[str, str]:
     """For each item, the latest version that asked it (whose words label its codes)."""
     asked: dict[str, str] = {}
@@ -119,7 +110,7 @@ def _asked_by() -> dict[str, str]:
 
 
 # The answer columns of an export (by kind: values compare equal across versions).
-ITEMS = _all_items()
+ITEMS = versions.all_items()
 ASKED_BY = _asked_by()
 FREE_TEXT_ITEMS = tuple(item_id for item_id, item in ITEMS.items() if item.kind == Kind.TEXT)
 CHUNK_BYTES = 64 * 1024
@@ -1139,13 +1130,18 @@ def _pg_closed_cell(slot: closed_answers.Slot) -> tuple[str, list[str]]:
     at = slot.start - 1  # get_byte counts from 0
     if slot.multi:
         held = ord(closed_answers.HELD)
-        cases = ", ".join(
-            f"CASE WHEN get_byte(q.closed, {at + i}) = {held} THEN %s END"
-            for i in range(len(slot.codes))
+        return _pg_codes_where(
+            [(f"get_byte(q.closed, {at + i}) = {held}", code) for i, code in enumerate(slot.codes)]
         )
-        return f"NULLIF(concat_ws(';', {cases}), '')", list(slot.codes)
     whens = " ".join(f"WHEN {ord(slot.char(code))} THEN %s" for code in slot.codes)
     return f"CASE get_byte(q.closed, {at}) {whens} END", list(slot.codes)
+
+
+def _pg_codes_where(tests: list[tuple[str, str]]) -> tuple[str, list[str]]:
+    """SQL for a list cell ("a;b", NULL when empty) of each code whose test holds, in
+    order, and its parameters (the codes)."""
+    cases = ", ".join(f"CASE WHEN {test} THEN %s END" for test, _ in tests)
+    return f"NULLIF(concat_ws(';', {cases}), '')", [code for _, code in tests]
 
 
 def _pg_flags_cell() -> tuple[str, list[str]]:
@@ -1154,10 +1150,9 @@ def _pg_flags_cell() -> tuple[str, list[str]]:
     Every version raises its flags in the order of its rules, and each version's
     rules are in the order of ``scoring.FLAG_RULES`` (pinned by a test), so the
     mask's bits in that order are the stored list."""
-    cases = ", ".join(
-        f"CASE WHEN q.flag_mask & {1 << i} <> 0 THEN %s END" for i in range(len(scoring.FLAG_RULES))
+    return _pg_codes_where(
+        [(f"q.flag_mask & {flag_mask([rule.code])} <> 0", rule.code) for rule in scoring.FLAG_RULES]
     )
-    return f"NULLIF(concat_ws(';', {cases}), '')", [rule.code for rule in scoring.FLAG_RULES]
 
 
 class PgAnonymousCsv:
@@ -1205,22 +1200,20 @@ class PgAnonymousCsv:
                 )
                 self._lookup[(*found, month)] = (step, age, years, km, period)
 
-    @staticmethod
-    def read_columns() -> tuple[str, ...]:
-        """The columns the rows are read from, besides ``closed_answers``."""
-        return (
-            "id",
-            "created_on",
-            *ANONYMOUS_BANDS,
-            "sex",
-            *(c for c in RESULT_COLUMNS if c != "flags"),
-            "flag_mask",
-            *_NUMBER_COLUMNS,
-        )
+    # The columns the rows are read from, besides ``closed_answers``.
+    READ_COLUMNS = (
+        "id",
+        "created_on",
+        *ANONYMOUS_BANDS,
+        "sex",
+        *(c for c in RESULT_COLUMNS if c != "flags"),
+        "flag_mask",
+        *_NUMBER_COLUMNS,
+    )
 
     def _rows_sql(self) -> tuple[str, list[Any]]:
         """The FROM clause of the kept rows, each beside its plan entry, and its parameters."""
-        stored = self.read_columns()
+        stored = self.READ_COLUMNS
         # Unordered: the rows meet the plan in a hash join and are then sorted by id once.
         # Every column read is in the statistics covering index (migration 0013), so the
         # rows come from an index-only scan, never from the table nor its answers.

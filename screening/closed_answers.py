@@ -91,23 +91,12 @@ def _codes(item_id: str, current: tuple[str, ...]) -> tuple[str, ...]:
     return (*current, *dict.fromkeys(c for c in earlier if c not in current))
 
 
-def _closed_items() -> list[instrument.Item]:
-    """The current instrument's closed items in order, then those only an earlier version
-    asked (in that version's order), so that every stored closed answer has a place."""
-    items: dict[str, instrument.Item] = {}
-    earlier = [versions.instrument_for(v).SECTIONS for v in reversed(versions.VERSIONS)]
-    for sections in (instrument.SECTIONS, *earlier):
-        for section in sections:
-            for item in section.items:
-                if item.kind in (instrument.Kind.ENUM, instrument.Kind.MULTI):
-                    items.setdefault(item.id, item)
-    return list(items.values())
-
-
 def _layout() -> dict[str, Slot]:
     slots: dict[str, Slot] = {}
     start = 1
-    for item in _closed_items():
+    for item in versions.all_items().values():
+        if item.kind not in (instrument.Kind.ENUM, instrument.Kind.MULTI):
+            continue
         multi = item.kind is instrument.Kind.MULTI
         slot = Slot(item.id, start, _codes(item.id, tuple(item.codes)), multi)
         if not multi and len(slot.codes) > len(ALPHABET):

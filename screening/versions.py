@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import Any
 
 CURRENT_VERSION = "2"
 VERSIONS = ("1", "2")
@@ -49,6 +50,20 @@ def scoring_for(version: str) -> ModuleType:
 def questions_for(version: str) -> ModuleType:
     """The wording (labels, code labels, help texts) of an instrument version."""
     return _module(version, "questions")
+
+
+def all_items() -> dict[str, Any]:
+    """Every item any version asked, by id: the current version's first, in their
+    order, then those only an earlier version asked (``diagnosis_explains``).
+
+    >>> list(all_items())[-1]
+    'diagnosis_explains'
+    """
+    items: dict[str, Any] = {}
+    for version in (CURRENT_VERSION, *VERSIONS):
+        for item_id, item in instrument_for(version).ITEMS.items():
+            items.setdefault(item_id, item)
+    return items
 
 
 # How a draft started under version 1 and not yet sent carries over: the one
